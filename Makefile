@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README). Everything installs itself.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 30
+
+.PHONY: setup configure build test test-unit test-asan fuzz demo bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+configure: setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Tests again under ASan+UBSan (CPU-only build; slow oracle-heavy tests excluded).
+test-asan: setup
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACGS_SANITIZE=ON -DACGS_WITH_CUDA=OFF -DACGS_BUILD_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -LE slow
+
+# libFuzzer targets, each for a bounded time.
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACGS_FUZZ=ON -DACGS_WITH_CUDA=OFF -DACGS_BUILD_TESTS=OFF -DACGS_BUILD_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	bash scripts/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+test: test-unit test-asan fuzz
+
+demo: build
+	./$(BUILD)/acgs-infer demo
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
