@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand lives in its own cmd_*.cc and registers itself on the CLI11 app; main.cc only lists
+// them. A subcommand's callback throws acgs::Error for user errors; main maps that to a message and an
+// exit code (2 for usage errors, 1 otherwise).
+#include <CLI/CLI.hpp>
+
+namespace acgs::cli {
+
+void register_tokenize(CLI::App& app);
+void register_synth(CLI::App& app);
+void register_embed(CLI::App& app);
+
+}  // namespace acgs::cli
