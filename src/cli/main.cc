@@ -10,6 +10,11 @@ int main(int argc, char** argv) {
   acgs::cli::register_tokenize(app);
   acgs::cli::register_synth(app);
   acgs::cli::register_embed(app);
+  acgs::cli::register_bench(app);
+  acgs::cli::register_optimize(app);
+  acgs::cli::register_plan_info(app);
+  acgs::cli::register_score(app);
+  acgs::cli::register_benchmark_gpu_decision(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 // DistilBERT hyper-parameters, read from a Hugging Face config.json.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace acgs {
 
@@ -22,6 +23,8 @@ struct ModelConfig {
 // Throws Error(kInvalidModel) naming the file and field for a missing/ill-typed field or a config that
 // is not a DistilBERT encoder (model_type, activation other than gelu, dim not divisible by n_heads...).
 ModelConfig load_config(const std::filesystem::path& config_json);
+// The same from config.json text already in memory; `source` names it in error messages.
+ModelConfig parse_config(std::string_view json_text, const std::string& source);
 // HF-compatible config.json text (what `synth` writes).
 std::string config_to_json(const ModelConfig& config);
 

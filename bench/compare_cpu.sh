@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# CPU backends vs ONNX Runtime on the same machine, model, thread count and input, in one run.
+#
+# Exports the synthetic base model (distilbert-base-uncased shapes, seed 0) to ONNX with the PyTorch
+# reference (tools/oracle/export_onnx.py), then times, round-robin per configuration, ONNX Runtime
+# (tools/oracle/ort_bench.js, npm onnxruntime-node, graph optimizations on) and `acgs-infer bench` for
+# cpu and cpu-int8, on batch 1 × {16, 64, 128} tokens and batch 8 × 64 tokens. Prints a table of p50 ms,
+# speed-ups over ORT and the fraction of the fp32 FMA peak reached at 128 tokens.
+#
+# Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer and fma_peak built)
+# Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (2: each configuration is timed ROUNDS times,
+#        interleaved across engines, and the best p50 kept, since the machine may be shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+THREADS=${THREADS:-2}
+SAMPLES=${SAMPLES:-30}
+WARMUP=${WARMUP:-5}
+ROUNDS=${ROUNDS:-2}
+BIN=$BUILD/acgs-infer
+WORK=$BUILD/bench-cpu
+PY=/usr/bin/python3
+for f in "$BIN" "$BUILD/fma_peak"; do
+  [ -x "$f" ] || { echo "compare_cpu: $f not found; build it first (cmake --build $BUILD)" >&2; exit 1; }
+done
+[ -d tools/oracle/node_modules/onnxruntime-node ] || { echo "compare_cpu: run scripts/setup.sh (npm oracles)" >&2; exit 1; }
+mkdir -p "$WORK"
+MODEL=$WORK/synth-base-seed0
+ONNX=$WORK/synth-base-seed0.onnx
+[ -f "$MODEL/model.safetensors" ] || "$BIN" synth --preset base --seed 0 --out "$MODEL" >&2
+[ -f "$ONNX" ] || $PY tools/oracle/export_onnx.py --model "$MODEL" --output "$ONNX"
+
+RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
+ABS_ONNX=$(realpath "$ONNX")
+for round in $(seq "$ROUNDS"); do
+  for config in "1 16,64,128" "8 64"; do
+    set -- $config
+    batch=$1 seqs=$2
+    (cd tools/oracle && node ort_bench.js --model "$ABS_ONNX" --seqs "$seqs" --batch "$batch" --samples "$SAMPLES" \
+      --warmup "$WARMUP" --threads "$THREADS") >> "$RESULTS"
+    for backend in cpu cpu-int8; do
+      "$BIN" bench --model "$MODEL" --backend "$backend" --seqs "$seqs" --batch "$batch" --samples "$SAMPLES" \
+        --warmup "$WARMUP" --threads "$THREADS" --op forward >> "$RESULTS"
+    done
+  done
+  echo "compare_cpu: round $round of $ROUNDS done (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+done
+PEAK_CORE=$("$BUILD/fma_peak" 2>/dev/null)
+
+$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" <<'PY'
+import json, sys
+results, peak_core, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+best = {}  # (engine, batch, tokens) -> best p50 over rounds
+for line in open(results):
+    r = json.loads(line)
+    for tokens, stats in r["ms"].items():
+        key = (r["backend"], r["batch"], int(tokens))
+        best[key] = min(best.get(key, float("inf")), stats["p50"])
+
+def flops(tokens, d=768, h=3072, layers=6):
+    """One forward pass of distilbert-base over one sequence: the GEMMs plus q·kᵀ and p·v."""
+    return layers * (2 * tokens * (4 * d * d + 2 * d * h) + 4 * tokens * tokens * d)
+
+peak = peak_core * threads
+print(f"threads={threads}  fp32 FMA peak {peak:.0f} GFLOP/s ({peak_core:.1f} per core, fma_peak)")
+print(f"{'input':>10} | {'ORT ms':>8} | {'cpu ms':>8} {'x ORT':>6} | {'int8 ms':>8} {'x ORT':>6} | cpu % peak")
+for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
+    ort = best[("onnxruntime", batch, tokens)]
+    cpu = best[("cpu", batch, tokens)]
+    i8 = best[("cpu-int8", batch, tokens)]
+    frac = batch * flops(tokens) / (cpu * 1e-3) / (peak * 1e9)
+    print(f"{batch:>3} x {tokens:<4} | {ort:8.2f} | {cpu:8.2f} {ort / cpu:5.2f}x | {i8:8.2f} {ort / i8:5.2f}x | {100 * frac:5.1f}%")
+PY

@@ -1,0 +1,182 @@
+// AVX2/FMA GEMM micro-kernels (this file is compiled with -mavx2 -mfma).
+//
+// fp32: register block of kMr rows × one 16-column panel (12 ymm accumulators, 2 for the panel row, 1 for
+// the broadcast A value), K split in kKc-long blocks so the panel slice (kKc × 16 floats = 16 KiB) stays in
+// L1 while kMc rows of A (kMc × kKc floats) stay in L2. Each C element is summed over k in increasing
+// order, one k-block after the other, whatever the panel/row split: bitwise reproducible across threads.
+//
+// int8: the same register block over int16 activations and int8 weights sign-extended to int16, multiplied
+// pair-wise by vpmaddwd into int32 (exact: |a|,|w| <= 127 and k <= 66k cannot overflow), scaled back to
+// fp32 in the epilogue by a_scale[row] · w_scale[col].
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "backend/cpu/avx2_math.h"
+#include "backend/cpu/gemm_avx2.h"
+
+namespace acgs::cpu::avx2 {
+namespace {
+
+constexpr int kMr = 6;
+// int8 needs a register per broadcast activation pair; 4 rows × 16 columns keeps everything in the 16 ymm.
+constexpr int kMrI8 = 4;
+constexpr int kKc = 256;
+constexpr int kMc = 144;
+constexpr int kMcI8 = 72;  // a multiple of kMrI8
+
+// The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.
+inline void finish_row(__m256 v0, __m256 v1, const float* bias, const Epilogue& ep, const float* residual,
+                       float* c) {
+  v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+  v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+  if (ep.kind == Epilogue::Kind::kBiasGelu) {
+    v0 = gelu(v0);
+    v1 = gelu(v1);
+  } else if (ep.kind == Epilogue::Kind::kBiasResidual) {
+    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(residual));
+    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(residual + 8));
+  }
+  _mm256_storeu_ps(c, v0);
+  _mm256_storeu_ps(c + 8, v1);
+}
+
+// The epilogue over a finished block of c (still in L1), kept out of the micro-kernels so that their
+// accumulators stay in registers.
+void finish_block(int rows, const float* bias, const Epilogue& ep, const float* residual, float* c, int ldc) {
+  for (int r = 0; r < rows; ++r) {
+    float* row = c + size_t(r) * ldc;
+    finish_row(_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8), bias, ep, residual + size_t(r) * ep.ld_residual, row);
+  }
+}
+
+// Rows [0, MR) × panel columns of one k-block. bias != nullptr on the last k-block: apply the epilogue.
+// a: kMr-row block of A packed k-major ([kc][kMr]), so the broadcasts read one contiguous stream.
+template <int MR>
+void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
+               const Epilogue& ep, const float* residual) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + size_t(r) * ldc);
+    acc[r][1] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + size_t(r) * ldc + 8);
+  }
+  for (int k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b + k * kPanel);
+    const __m256 b1 = _mm256_loadu_ps(b + k * kPanel + 8);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const __m256 av = _mm256_broadcast_ss(a + k * kMr + r);
+      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    _mm256_storeu_ps(c + size_t(r) * ldc, acc[r][0]);
+    _mm256_storeu_ps(c + size_t(r) * ldc + 8, acc[r][1]);
+  }
+  if (bias != nullptr) finish_block(MR, bias, ep, residual, c, ldc);
+}
+
+using MicroF32 = void (*)(const float*, const float*, int, bool, float*, int, const float*, const Epilogue&,
+                          const float*);
+constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
+                                         micro_f32<4>,    micro_f32<5>, micro_f32<6>};
+
+template <int MR>
+void micro_i8(const int16_t* aq, int ldq, const int8_t* b, int pairs, const float* a_scale, const float* w_scale,
+              float* c, int ldc, const float* bias, const Epilogue& ep, const float* residual) {
+  __m256i acc[MR][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  for (int kp = 0; kp < pairs; ++kp) {
+    const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32)));
+    const __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32 + 16)));
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      int32_t pair;
+      std::memcpy(&pair, aq + size_t(r) * ldq + 2 * kp, sizeof(pair));
+      const __m256i av = _mm256_set1_epi32(pair);
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, b0));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, b1));
+    }
+  }
+  const __m256 ws0 = _mm256_loadu_ps(w_scale);
+  const __m256 ws1 = _mm256_loadu_ps(w_scale + 8);
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    const __m256 as = _mm256_set1_ps(a_scale[r]);
+    _mm256_storeu_ps(c + size_t(r) * ldc, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(as, ws0)));
+    _mm256_storeu_ps(c + size_t(r) * ldc + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(as, ws1)));
+  }
+  finish_block(MR, bias, ep, residual, c, ldc);
+}
+
+using MicroI8 = void (*)(const int16_t*, int, const int8_t*, int, const float*, const float*, float*, int,
+                         const float*, const Epilogue&, const float*);
+constexpr MicroI8 kMicroI8[kMrI8 + 1] = {nullptr, micro_i8<1>, micro_i8<2>, micro_i8<3>, micro_i8<4>};
+
+// Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
+const float* residual_at(const Epilogue& ep, int row, int col) {
+  return ep.kind == Epilogue::Kind::kBiasResidual ? ep.residual + size_t(row) * ep.ld_residual + col : nullptr;
+}
+
+// A[m0 .. m1, k0 .. k0 + kc) into kMr-row blocks, each k-major: out[block][k][kMr] (rows past m1 unused).
+void pack_a(const float* a, int lda, int m0, int m1, int k0, int kc, float* out) {
+  for (int r0 = m0; r0 < m1; r0 += kMr) {
+    const int mr = std::min(kMr, m1 - r0);
+    for (int r = 0; r < mr; ++r) {
+      const float* src = a + size_t(r0 + r) * lda + k0;
+      for (int k = 0; k < kc; ++k) out[k * kMr + r] = src[k];
+    }
+    out += size_t(kc) * kMr;
+  }
+}
+
+}  // namespace
+
+void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
+              int ldc) {
+  // Each worker packs the A block it needs; it grows once per thread, then is reused (no steady-state allocation).
+  thread_local std::vector<float> a_block;
+  if (a_block.size() < size_t(kMc) * kKc) a_block.resize(size_t(kMc) * kKc);
+  for (int k0 = 0; k0 < w.k; k0 += kKc) {
+    const int kc = std::min(kKc, w.k - k0);
+    const bool last = k0 + kc == w.k;
+    for (int m0 = 0; m0 < m; m0 += kMc) {
+      const int m1 = std::min(m, m0 + kMc);
+      pack_a(a, lda, m0, m1, k0, kc, a_block.data());
+      for (int p = p0; p < p1; ++p) {
+        const int col = p * kPanel;
+        const float* b = w.panels.data() + (size_t(p) * w.k + k0) * kPanel;
+        for (int r = m0; r < m1; r += kMr) {
+          const int mr = std::min(kMr, m1 - r);
+          kMicroF32[mr](a_block.data() + size_t(r - m0) * kc, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
+                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col));
+        }
+      }
+    }
+  }
+}
+
+void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0, int p1,
+             const Epilogue& ep, float* c, int ldc) {
+  const int pairs = w.k_pairs();
+  for (int m0 = 0; m0 < m; m0 += kMcI8) {
+    const int m1 = std::min(m, m0 + kMcI8);
+    for (int p = p0; p < p1; ++p) {
+      const int col = p * kPanel;
+      const int8_t* b = w.panels.data() + size_t(p) * pairs * kPanel * 2;
+      for (int r = m0; r < m1; r += kMrI8) {
+        const int mr = std::min(kMrI8, m1 - r);
+        kMicroI8[mr](aq + size_t(r) * ldq, ldq, b, pairs, a_scale + r, w.scale.data() + col,
+                     c + size_t(r) * ldc + col, ldc, w.bias.data() + col, ep, residual_at(ep, r, col));
+      }
+    }
+  }
+}
+
+}  // namespace acgs::cpu::avx2

@@ -1,0 +1,61 @@
+#pragma once
+// The CPU backend's compute kernels as a table of plain functions, with one portable implementation
+// (kernels_generic.cc, any x86-64/ARM CPU) and one AVX2+FMA implementation (kernels_avx2.cc, compiled in
+// its own translation unit with -mavx2 -mfma and only ever called after a run-time CPUID check).
+//
+// Shapes and layouts (all row-major, leading dimensions in elements):
+//   activations a/c/x: [m rows = tokens, cols] with leading dimension ld >= cols; GEMM outputs are written
+//   for whole panels, so c needs ld >= w.padded_n().
+//   qkv: [tokens, ld_qkv] holding q | k | v, each [dim], head h at columns h*head_dim.
+//
+// Every kernel computes each output element with a fixed operation order that does not depend on how
+// the caller splits the work (panel range, row range), so results are bitwise identical for any thread
+// count.
+#include <cstdint>
+
+#include "backend/cpu/packed_matrix.h"
+
+namespace acgs::cpu {
+
+struct Epilogue {
+  enum class Kind { kBias, kBiasGelu, kBiasResidual };
+  Kind kind = Kind::kBias;
+  const float* residual = nullptr;  // kBiasResidual: [m, ld_residual], same columns as c
+  int ld_residual = 0;
+};
+
+// c[:, panels p0..p1) = epilogue(a[m, w.k] · Wᵀ + bias).
+using GemmF32 = void (*)(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep,
+                         float* c, int ldc);
+// Same with a quantized per row: a ≈ aq * a_scale[row]; aq has w.k_pairs()*2 columns (odd k padded by a 0).
+using GemmI8 = void (*)(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0,
+                        int p1, const Epilogue& ep, float* c, int ldc);
+// Symmetric per-row int8 quantization: scale[r] = max|x_r| / 127, q = round(x / scale) in [-127, 127],
+// stored as int16 so the GEMM can use vpmaddwd without saturation; columns k..round_up(k, 2) are zeroed.
+using QuantizeRows = void (*)(const float* x, int m, int k, int ldx, int16_t* q, int ldq, float* scale);
+// In place per row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance, like torch).
+using LayerNormRows = void (*)(float* x, int m, int dim, int ldx, const float* gamma, const float* beta, float eps);
+// One (sequence, head): ctx[len, head cols] = softmax(q·kᵀ / √head_dim) · v, one query row at a time, so only
+// `scratch` of attention_scratch_floats(len, head_dim) floats is needed.
+using AttentionHead = void (*)(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx,
+                               int ld_ctx, float* scratch);
+
+inline int attention_scratch_floats(int len, int head_dim) { return len + head_dim * len + 8; }
+
+struct CpuKernels {
+  const char* isa;
+  GemmF32 gemm_f32;
+  GemmI8 gemm_i8;
+  QuantizeRows quantize_rows;
+  LayerNormRows layer_norm;
+  AttentionHead attention;
+};
+
+extern const CpuKernels kGenericKernels;
+extern const CpuKernels kAvx2Kernels;  // constant data: safe to reference on any CPU, only called if supported
+
+bool cpu_has_avx2_fma();
+// kAvx2Kernels when the CPU has AVX2 and FMA, else kGenericKernels.
+const CpuKernels& best_kernels();
+
+}  // namespace acgs::cpu

@@ -1,0 +1,88 @@
+#include "backend/cpu/thread_pool.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace acgs::cpu {
+namespace {
+
+// A parallel section of a forward pass lasts tens of microseconds to milliseconds; spinning this many
+// rounds before sleeping on the futex catches the next section without a wake-up syscall, yet gives the
+// core back quickly when the backend is idle.
+constexpr int kSpinRounds = 20000;
+
+template <typename T, typename Pred>
+void spin_then_wait(const std::atomic<T>& value, Pred done) {
+  for (int i = 0; i < kSpinRounds; ++i) {
+    if (done(value.load(std::memory_order_acquire))) return;
+  }
+  for (T v = value.load(std::memory_order_acquire); !done(v); v = value.load(std::memory_order_acquire)) {
+    value.wait(v, std::memory_order_acquire);
+  }
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  for (int w = 1; w < std::max(1, threads); ++w) workers_.emplace_back([this, w] { worker_loop(w); });
+}
+
+ThreadPool::~ThreadPool() {
+  stop_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::run_chunk(int worker) {
+  const int64_t t = size();
+  const int begin = static_cast<int>(n_ * worker / t);
+  const int end = static_cast<int>(n_ * (worker + 1) / t);
+  if (begin < end) (*task_)(begin, end, worker);
+}
+
+void ThreadPool::parallel_for(int n, const Task& task) {
+  if (n <= 0) return;
+  std::lock_guard lock(call_mutex_);
+  task_ = &task;
+  n_ = n;
+  if (workers_.empty()) {
+    run_chunk(0);
+    return;
+  }
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
+  run_chunk(0);
+  spin_then_wait(pending_, [](int v) { return v == 0; });
+}
+
+void ThreadPool::worker_loop(int worker) {
+  // Generation 0 is the constructor's: a worker that starts late must still see the first job.
+  uint32_t seen = 0;
+  for (;;) {
+    spin_then_wait(generation_, [seen](uint32_t v) { return v != seen; });
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    run_chunk(worker);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+  }
+}
+
+int physical_cores() {
+  std::set<std::pair<std::string, std::string>> cores;
+  const unsigned logical = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned cpu = 0; cpu < logical; ++cpu) {
+    const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    std::ifstream package(base + "physical_package_id"), core(base + "core_id");
+    std::string p, c;
+    if (!(package >> p) || !(core >> c)) return static_cast<int>(logical);
+    cores.emplace(p, c);
+  }
+  return std::max<int>(1, static_cast<int>(cores.size()));
+}
+
+}  // namespace acgs::cpu

@@ -1,0 +1,53 @@
+#pragma once
+// The cuBLASLt algorithm chosen for every (token bucket, GEMM) pair of a model and capacity. Built once per
+// backend (from the heuristic, from autotuning, or from a plan) and read-only afterwards, so every execution
+// context shares it without locks.
+#include <cublasLt.h>
+
+#include <vector>
+
+#include "backend/cuda/lt_gemm.h"
+#include "engine/plan_format.h"
+#include "model/config.h"
+
+namespace acgs::cuda {
+
+// The shape of GEMM `kind` at `tokens` rows for this model.
+GemmShape gemm_shape(const ModelConfig& config, GemmKind kind, int tokens);
+
+// Device pointers the tuner runs the GEMMs on: x and y large enough for every bucket, w and bias those of
+// one layer per GEMM kind (contents only matter for timing, not for correctness).
+struct GemmOperands {
+  const void* x[kGemmKinds];
+  const void* w[kGemmKinds];
+  const void* bias[kGemmKinds];
+  void* y[kGemmKinds];
+};
+
+class AlgoTable {
+ public:
+  // cuBLASLt's first heuristic choice for each entry, without timing: what an in-memory backend uses.
+  static AlgoTable from_heuristic(const LtGemm& gemm, const ModelConfig& config, int capacity,
+                                  const GemmOperands& ops);
+  // Times up to kTuneCandidates heuristic candidates per entry with CUDA events (median of several runs
+  // after warm-up) and keeps the fastest.
+  static AlgoTable autotune(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
+                            cudaStream_t stream, void* workspace);
+  // The plan's algorithms, each checked with cublasLtMatmulAlgoCheck on this device; Error(kInvalidModel)
+  // naming the entry when one is missing or unusable.
+  static AlgoTable from_plan(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
+                             const std::vector<plan::GemmAlgo>& algos);
+
+  std::vector<plan::GemmAlgo> to_plan(const ModelConfig& config) const;
+  const cublasLtMatmulAlgo_t& at(int bucket_index, GemmKind kind) const {
+    return algos_[size_t(bucket_index) * kGemmKinds + int(kind)];
+  }
+  int buckets() const { return int(buckets_.size()); }
+
+ private:
+  std::vector<int> buckets_;                 // token buckets, ascending
+  std::vector<cublasLtMatmulAlgo_t> algos_;  // [bucket][kind]
+  std::vector<float> time_us_;               // [bucket][kind], 0 when not timed
+};
+
+}  // namespace acgs::cuda

@@ -1,0 +1,107 @@
+#include "backend/cuda/lt_gemm.h"
+
+#include <cstdint>
+
+#include "backend/cuda/cuda_check.h"
+
+namespace acgs::cuda {
+namespace {
+
+// The descriptors of one GEMM call, destroyed on scope exit (also when a check throws).
+class Descriptors {
+ public:
+  Descriptors(cudaDataType_t type, const GemmShape& shape, const void* bias) {
+    ACGS_CUBLAS(cublasLtMatmulDescCreate(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
+    const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+    set(CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof(transa));
+    set(CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof(transb));
+    set(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue));
+    // The bias keeps cuBLASLt's default type, the type of D (as PyTorch's fused addmm uses it).
+    set(CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias));
+    ACGS_CUBLAS(cublasLtMatrixLayoutCreate(&a_, type, shape.in, shape.out, shape.in));
+    ACGS_CUBLAS(cublasLtMatrixLayoutCreate(&b_, type, shape.in, shape.tokens, shape.in));
+    ACGS_CUBLAS(cublasLtMatrixLayoutCreate(&d_, type, shape.out, shape.tokens, shape.out));
+  }
+  ~Descriptors() {
+    if (d_) cublasLtMatrixLayoutDestroy(d_);
+    if (b_) cublasLtMatrixLayoutDestroy(b_);
+    if (a_) cublasLtMatrixLayoutDestroy(a_);
+    if (op_) cublasLtMatmulDescDestroy(op_);
+  }
+  Descriptors(const Descriptors&) = delete;
+  Descriptors& operator=(const Descriptors&) = delete;
+
+  cublasLtMatmulDesc_t op() const { return op_; }
+  cublasLtMatrixLayout_t a() const { return a_; }
+  cublasLtMatrixLayout_t b() const { return b_; }
+  cublasLtMatrixLayout_t d() const { return d_; }
+
+ private:
+  void set(cublasLtMatmulDescAttributes_t attr, const void* value, size_t size) {
+    ACGS_CUBLAS(cublasLtMatmulDescSetAttribute(op_, attr, value, size));
+  }
+
+  cublasLtMatmulDesc_t op_ = nullptr;
+  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, d_ = nullptr;
+};
+
+}  // namespace
+
+const char* gemm_name(GemmKind kind) {
+  switch (kind) {
+    case GemmKind::kQkv: return "qkv";
+    case GemmKind::kAttnOut: return "attn_out";
+    case GemmKind::kFfn1: return "ffn1";
+    case GemmKind::kFfn2: return "ffn2";
+  }
+  return "?";
+}
+
+LtGemm::LtGemm(cudaDataType_t type) : type_(type) { ACGS_CUBLAS(cublasLtCreate(&handle_)); }
+
+LtGemm::~LtGemm() {
+  if (handle_) cublasLtDestroy(handle_);
+}
+
+std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, const void* bias, int count) const {
+  const Descriptors desc(type_, shape, bias);
+  cublasLtMatmulPreference_t pref = nullptr;
+  ACGS_CUBLAS(cublasLtMatmulPreferenceCreate(&pref));
+  std::vector<cublasLtMatmulHeuristicResult_t> results(count);
+  int returned = 0;
+  const uint64_t workspace = kGemmWorkspaceBytes;
+  cublasStatus_t status =
+      cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+                                           sizeof(workspace));
+  if (status == CUBLAS_STATUS_SUCCESS)
+    status = cublasLtMatmulAlgoGetHeuristic(handle_, desc.op(), desc.a(), desc.b(), desc.d(), desc.d(), pref,
+                                            count, results.data(), &returned);
+  cublasLtMatmulPreferenceDestroy(pref);
+  // NOT_SUPPORTED means no algorithm exists for this shape: an empty list, reported by the caller.
+  if (status == CUBLAS_STATUS_NOT_SUPPORTED) return {};
+  check_cublas(status, "cublasLtMatmulAlgoGetHeuristic");
+  std::vector<cublasLtMatmulAlgo_t> algos;
+  for (int i = 0; i < returned; ++i)
+    if (results[i].state == CUBLAS_STATUS_SUCCESS && results[i].workspaceSize <= kGemmWorkspaceBytes)
+      algos.push_back(results[i].algo);
+  return algos;
+}
+
+bool LtGemm::supports(const GemmShape& shape, const void* bias, const cublasLtMatmulAlgo_t& algo) const {
+  const Descriptors desc(type_, shape, bias);
+  cublasLtMatmulHeuristicResult_t result{};
+  const cublasStatus_t status =
+      cublasLtMatmulAlgoCheck(handle_, desc.op(), desc.a(), desc.b(), desc.d(), desc.d(), &algo, &result);
+  return status == CUBLAS_STATUS_SUCCESS && result.workspaceSize <= kGemmWorkspaceBytes;
+}
+
+void LtGemm::run(cudaStream_t stream, const GemmShape& shape, const cublasLtMatmulAlgo_t& algo, const void* x,
+                 const void* w, const void* bias, void* y, void* workspace) const {
+  const Descriptors desc(type_, shape, bias);
+  const float alpha = 1.0f, beta = 0.0f;
+  ACGS_CUBLAS(cublasLtMatmul(handle_, desc.op(), &alpha, w, desc.a(), x, desc.b(), &beta, y, desc.d(), y, desc.d(),
+                             &algo, workspace, kGemmWorkspaceBytes, stream));
+}
+
+}  // namespace acgs::cuda

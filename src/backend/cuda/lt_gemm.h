@@ -1,0 +1,54 @@
+#pragma once
+// The encoder's linear layers through cuBLASLt: y[tokens, out] = x[tokens, in] · wᵀ + b.
+//
+// Layout: activations are row-major [tokens, features] and weights keep Hugging Face's [out, in]. In
+// cuBLASLt's column-major terms x is an (in x tokens) matrix with ld = in, w an (in x out) matrix with
+// ld = in used transposed (TRANSA = T), and y an (out x tokens) matrix with ld = out: the "TN" layout,
+// the one cuBLASLt's fastest fp16 kernels are built for. The bias (one value per output feature, i.e. per
+// row of D) is added by the BIAS epilogue in fp32 before the result is rounded to the storage type.
+// fp16 mode: fp16 A/B/C/D, fp32 accumulation and scale (CUBLAS_COMPUTE_32F). fp32 mode: fp32 everywhere,
+// CUBLAS_COMPUTE_32F without TF32, so fp32 results stay within fp32 rounding.
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <vector>
+
+namespace acgs::cuda {
+
+// The four GEMMs of an encoder layer.
+enum class GemmKind : int { kQkv = 0, kAttnOut = 1, kFfn1 = 2, kFfn2 = 3 };
+inline constexpr int kGemmKinds = 4;
+const char* gemm_name(GemmKind kind);  // "qkv", "attn_out", "ffn1", "ffn2" (the plan's names)
+
+struct GemmShape {
+  int tokens = 0, out = 0, in = 0;
+};
+
+// cuBLASLt wants 32 MiB of workspace on Hopper for its best kernels; one per execution context.
+inline constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
+
+class LtGemm {
+ public:
+  // type: CUDA_R_16F or CUDA_R_32F.
+  explicit LtGemm(cudaDataType_t type);
+  ~LtGemm();
+  LtGemm(const LtGemm&) = delete;
+  LtGemm& operator=(const LtGemm&) = delete;
+
+  // Up to `count` algorithms cuBLASLt's heuristic proposes for this shape, best guess first, each needing
+  // at most kGemmWorkspaceBytes. `bias` is any pointer with the alignment the real bias will have (the
+  // heuristic depends on pointer alignment, not contents). Empty when nothing supports the shape.
+  std::vector<cublasLtMatmulAlgo_t> candidates(const GemmShape& shape, const void* bias, int count) const;
+  // Whether `algo` (e.g. read from a plan) is valid for this shape on this device and fits the workspace.
+  bool supports(const GemmShape& shape, const void* bias, const cublasLtMatmulAlgo_t& algo) const;
+  // Enqueues the GEMM; workspace must hold kGemmWorkspaceBytes. Capturable into a CUDA graph.
+  void run(cudaStream_t stream, const GemmShape& shape, const cublasLtMatmulAlgo_t& algo, const void* x,
+           const void* w, const void* bias, void* y, void* workspace) const;
+
+ private:
+  cublasLtHandle_t handle_ = nullptr;
+  cudaDataType_t type_;
+};
+
+}  // namespace acgs::cuda

@@ -1,0 +1,195 @@
+// Each CPU kernel (portable and AVX2) against the reference backend's ops on odd shapes: sizes that are
+// not multiples of the vector width or the 16-column panel, k longer than one cache block, one row, and
+// sequences of 1 and 512 tokens.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "backend/cpu/packed_matrix.h"
+#include "backend/reference/reference_ops.h"
+#include "cpu_test_util.h"
+
+namespace acgs {
+namespace {
+
+using cpu::Epilogue;
+using test::max_abs_diff;
+using test::random_floats;
+
+struct GemmShape {
+  int m, k, n;
+};
+
+const GemmShape kShapes[] = {{1, 1, 1}, {1, 37, 17}, {7, 5, 50}, {13, 300, 33}, {150, 257, 16}, {6, 768, 40}};
+
+// Reference: y = x·Wᵀ + b, then the epilogue, in the reference backend's own ops.
+std::vector<float> reference_linear(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
+                                    const GemmShape& s, Epilogue::Kind kind, const std::vector<float>& residual) {
+  std::vector<float> y(size_t(s.m) * s.n);
+  reference::linear(x.data(), s.m, s.k, w.data(), b.data(), s.n, y.data());
+  if (kind == Epilogue::Kind::kBiasGelu) reference::gelu_erf(y.data(), y.size());
+  if (kind == Epilogue::Kind::kBiasResidual) reference::add_inplace(y.data(), residual.data(), y.size());
+  return y;
+}
+
+// c is written with a leading dimension of whole panels; keep only the real columns.
+std::vector<float> strip(const std::vector<float>& c, int m, int n, int ldc) {
+  std::vector<float> out;
+  for (int r = 0; r < m; ++r) out.insert(out.end(), c.begin() + size_t(r) * ldc, c.begin() + size_t(r) * ldc + n);
+  return out;
+}
+
+TEST(CpuKernels, GemmF32MatchesReferenceOnOddShapes) {
+  for (const auto* kernels : test::runnable_kernels()) {
+    for (const GemmShape& s : kShapes) {
+      for (auto kind : {Epilogue::Kind::kBias, Epilogue::Kind::kBiasGelu, Epilogue::Kind::kBiasResidual}) {
+        const auto x = random_floats(size_t(s.m) * s.k, 1), w = random_floats(size_t(s.n) * s.k, 2),
+                   b = random_floats(s.n, 3), res = random_floats(size_t(s.m) * s.n, 4);
+        const cpu::PackedMatrix packed = cpu::pack_f32(w.data(), b.data(), s.n, s.k);
+        const int ldc = packed.padded_n();
+        std::vector<float> res_padded(size_t(s.m) * ldc, 0.0f);
+        for (int r = 0; r < s.m; ++r) std::copy_n(res.begin() + size_t(r) * s.n, s.n, res_padded.begin() + size_t(r) * ldc);
+        const Epilogue ep{kind, res_padded.data(), kind == Epilogue::Kind::kBiasResidual ? ldc : 0};
+        std::vector<float> c(size_t(s.m) * ldc, NAN);
+        // Two panel ranges, as two threads would split them.
+        const int half = packed.n_panels() / 2;
+        kernels->gemm_f32(x.data(), s.m, s.k, packed, 0, half, ep, c.data(), ldc);
+        kernels->gemm_f32(x.data(), s.m, s.k, packed, half, packed.n_panels(), ep, c.data(), ldc);
+        const auto expected = reference_linear(x, w, b, s, kind, res);
+        EXPECT_LT(max_abs_diff(strip(c, s.m, s.n, ldc), expected), 2e-5 * std::sqrt(double(s.k)) + 1e-6)
+            << kernels->isa << " m=" << s.m << " k=" << s.k << " n=" << s.n << " epilogue=" << int(kind);
+      }
+    }
+  }
+}
+
+// The GELU epilogue uses a vectorized erf; compare to the exact (double) GELU over a wide range.
+TEST(CpuKernels, GeluEpilogueMatchesExactErf) {
+  const int m = 4001;
+  std::vector<float> x(m);
+  for (int i = 0; i < m; ++i) x[i] = -10.0f + 20.0f * float(i) / float(m - 1);
+  const float one = 1.0f, zero = 0.0f;
+  const cpu::PackedMatrix identity = cpu::pack_f32(&one, &zero, 1, 1);
+  for (const auto* kernels : test::runnable_kernels()) {
+    std::vector<float> c(size_t(m) * cpu::kPanel);
+    kernels->gemm_f32(x.data(), m, 1, identity, 0, 1, {Epilogue::Kind::kBiasGelu, nullptr, 0}, c.data(), cpu::kPanel);
+    double worst = 0;
+    for (int i = 0; i < m; ++i) {
+      const double v = x[i], exact = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+      worst = std::max(worst, std::fabs(c[size_t(i) * cpu::kPanel] - exact) / std::max(1.0, std::fabs(v)));
+    }
+    EXPECT_LT(worst, 4e-7) << kernels->isa;
+  }
+}
+
+TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
+  for (int k : {1, 7, 8, 37, 768}) {
+    const int m = 5, ldq = cpu::round_up(k, 2) + 2;
+    auto x = random_floats(size_t(m) * k, 7, -3.0f, 3.0f);
+    std::fill(x.begin(), x.begin() + k, 0.0f);  // an all-zero row must not divide by zero
+    std::vector<std::vector<int16_t>> outputs;
+    for (const auto* kernels : test::runnable_kernels()) {
+      std::vector<int16_t> q(size_t(m) * ldq, 99);
+      std::vector<float> scale(m);
+      kernels->quantize_rows(x.data(), m, k, k, q.data(), ldq, scale.data());
+      for (int r = 0; r < m; ++r) {
+        for (int j = 0; j < k; ++j) {
+          const int16_t v = q[size_t(r) * ldq + j];
+          ASSERT_LE(std::abs(v), 127);
+          EXPECT_LE(std::fabs(v * scale[r] - x[size_t(r) * k + j]), 0.5001f * scale[r]) << kernels->isa;
+        }
+        if (k % 2) {
+          EXPECT_EQ(q[size_t(r) * ldq + k], 0) << "odd k must be padded with a zero";
+        }
+      }
+      outputs.push_back(q);
+    }
+    for (const auto& q : outputs) EXPECT_EQ(q, outputs.front()) << "kernels must quantize identically, k=" << k;
+  }
+}
+
+TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
+  for (const GemmShape& s : kShapes) {
+    const int ldq = cpu::round_up(s.k, 2);
+    const auto x = random_floats(size_t(s.m) * s.k, 11), w = random_floats(size_t(s.n) * s.k, 12),
+               b = random_floats(s.n, 13);
+    const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
+    std::vector<int16_t> q(size_t(s.m) * ldq);
+    std::vector<float> scale(s.m);
+    cpu::kGenericKernels.quantize_rows(x.data(), s.m, s.k, s.k, q.data(), ldq, scale.data());
+    // Plain-loop oracle in double over the int8 weights recovered from the per-column scale.
+    std::vector<float> expected(size_t(s.m) * s.n);
+    for (int r = 0; r < s.m; ++r) {
+      for (int col = 0; col < s.n; ++col) {
+        const double ws = packed.scale[col];
+        double acc = 0;
+        for (int kk = 0; kk < s.k; ++kk) {
+          const double wq = std::nearbyint(w[size_t(col) * s.k + kk] / packed.scale[col]);
+          acc += double(q[size_t(r) * ldq + kk]) * wq;
+        }
+        expected[size_t(r) * s.n + col] = float(acc * scale[r] * ws + b[col]);
+      }
+    }
+    std::vector<float> exact_fp32(size_t(s.m) * s.n);
+    reference::linear(x.data(), s.m, s.k, w.data(), b.data(), s.n, exact_fp32.data());
+    for (const auto* kernels : test::runnable_kernels()) {
+      const int ldc = packed.padded_n();
+      std::vector<float> c(size_t(s.m) * ldc, NAN);
+      kernels->gemm_i8(q.data(), scale.data(), s.m, ldq, packed, 0, packed.n_panels(), {}, c.data(), ldc);
+      const auto got = strip(c, s.m, s.n, ldc);
+      EXPECT_LT(max_abs_diff(got, expected), 1e-5 * std::sqrt(double(s.k)) + 1e-6) << kernels->isa << " k=" << s.k;
+      // Quantization error vs fp32: a few steps of 1/127 of the row/column ranges, summed over k.
+      EXPECT_LT(max_abs_diff(got, exact_fp32), 0.02 * std::sqrt(double(s.k)) + 1e-3) << kernels->isa;
+    }
+  }
+}
+
+TEST(CpuKernels, LayerNormMatchesReference) {
+  for (int dim : {1, 7, 36, 768}) {
+    const int m = 9, ld = dim + 3;
+    const auto x = random_floats(size_t(m) * ld, 21, -4.0f, 6.0f), g = random_floats(dim, 22), b = random_floats(dim, 23);
+    std::vector<float> expected;
+    for (int r = 0; r < m; ++r) expected.insert(expected.end(), x.begin() + size_t(r) * ld, x.begin() + size_t(r) * ld + dim);
+    reference::layer_norm(expected.data(), m, dim, g.data(), b.data(), 1e-12f);
+    for (const auto* kernels : test::runnable_kernels()) {
+      auto y = x;
+      kernels->layer_norm(y.data(), m, dim, ld, g.data(), b.data(), 1e-12f);
+      EXPECT_LT(max_abs_diff(strip(y, m, dim, ld), expected), 1e-5) << kernels->isa << " dim=" << dim;
+      for (int r = 0; r < m; ++r) {
+        for (int j = dim; j < ld; ++j) EXPECT_EQ(y[size_t(r) * ld + j], x[size_t(r) * ld + j]) << "wrote past dim";
+      }
+    }
+  }
+}
+
+TEST(CpuKernels, AttentionMatchesReference) {
+  struct Case {
+    int len, n_heads, head_dim;
+  };
+  for (const Case& c : {Case{1, 3, 12}, Case{7, 2, 64}, Case{73, 3, 12}, Case{130, 2, 64}, Case{512, 1, 40}}) {
+    const int dim = c.n_heads * c.head_dim, ld_qkv = 3 * dim + 5, ld_ctx = dim + 3;
+    const auto qkv = random_floats(size_t(c.len) * ld_qkv, 31, -2.0f, 2.0f);
+    std::vector<float> q, k, v;
+    for (int i = 0; i < c.len; ++i) {
+      const float* row = qkv.data() + size_t(i) * ld_qkv;
+      q.insert(q.end(), row, row + dim);
+      k.insert(k.end(), row + dim, row + 2 * dim);
+      v.insert(v.end(), row + 2 * dim, row + 3 * dim);
+    }
+    std::vector<float> expected(size_t(c.len) * dim);
+    reference::attention(q.data(), k.data(), v.data(), c.len, c.n_heads, c.head_dim, expected.data());
+    for (const auto* kernels : test::runnable_kernels()) {
+      std::vector<float> ctx(size_t(c.len) * ld_ctx, NAN);
+      std::vector<float> scratch(cpu::attention_scratch_floats(c.len, c.head_dim));
+      for (int h = 0; h < c.n_heads; ++h) {
+        kernels->attention(qkv.data(), ld_qkv, c.len, dim, c.head_dim, h, ctx.data(), ld_ctx, scratch.data());
+      }
+      EXPECT_LT(max_abs_diff(strip(ctx, c.len, dim, ld_ctx), expected), 2e-5)
+          << kernels->isa << " len=" << c.len << " head_dim=" << c.head_dim;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace acgs

@@ -1,0 +1,88 @@
+// The cuBLASLt wrapper (TN layout, bias epilogue) and the algorithm table against CPU references.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "backend/cuda/algo_table.h"
+#include "backend/cuda/exec_context.h"
+#include "backend/cuda/lt_gemm.h"
+#include "backend/cuda/token_buckets.h"
+#include "backend/reference/reference_ops.h"
+#include "common/error.h"
+#include "cuda_test_util.h"
+
+namespace acgs::cuda::test {
+namespace {
+
+template <typename T>
+class CudaGemmTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ACGS_SKIP_WITHOUT_CUDA(); }
+};
+using Types = ::testing::Types<float, __half>;
+TYPED_TEST_SUITE(CudaGemmTest, Types);
+
+TYPED_TEST(CudaGemmTest, LinearWithBiasMatchesCpu) {
+  using T = TypeParam;
+  const LtGemm gemm(kCudaType<T>);
+  for (auto [tokens, out, in] : {std::tuple{5, 37, 45}, std::tuple{16, 96, 64}, std::tuple{129, 768, 768},
+                                 std::tuple{1, 3072, 768}}) {
+    const auto x = stored<T>(random_values(size_t(tokens) * in, 1 + in, 0.5f));
+    const auto w = stored<T>(random_values(size_t(out) * in, 2 + out, 0.5f / std::sqrt(float(in))));
+    const auto b = stored<T>(random_values(out, 3 + out, 0.5f));
+    const auto dx = to_device<T>(x), dw = to_device<T>(w), db = to_device<T>(b);
+    auto dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));
+    DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
+    const GemmShape shape{tokens, out, in};
+    const auto algos = gemm.candidates(shape, db.get(), 4);
+    ASSERT_FALSE(algos.empty());
+    EXPECT_TRUE(gemm.supports(shape, db.get(), algos.front()));
+    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    std::vector<float> want(size_t(tokens) * out);
+    reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
+    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
+        << tokens << " x " << out << " x " << in;
+  }
+}
+
+TEST(CudaAlgoTable, PlanEntriesRoundTripAndCoverEveryBucket) {
+  ACGS_SKIP_WITHOUT_CUDA();
+  ModelConfig c;
+  c.dim = 64;
+  c.hidden_dim = 128;
+  c.n_heads = 2;
+  const LtGemm gemm(CUDA_R_16F);
+  DeviceBuffer<__half> bias(size_t(3) * c.dim + c.hidden_dim);
+  GemmOperands ops{};
+  for (int k = 0; k < kGemmKinds; ++k) ops.bias[k] = bias.get();
+  const int capacity = 600;
+  const AlgoTable table = AlgoTable::from_heuristic(gemm, c, capacity, ops);
+  EXPECT_EQ(table.buckets(), int(token_buckets(capacity).size()));
+  const auto entries = table.to_plan(c);
+  EXPECT_EQ(entries.size(), size_t(table.buckets()) * kGemmKinds);
+  const AlgoTable back = AlgoTable::from_plan(gemm, c, capacity, ops, entries);
+  for (int b = 0; b < table.buckets(); ++b)
+    EXPECT_EQ(0, std::memcmp(&back.at(b, GemmKind::kFfn1), &table.at(b, GemmKind::kFfn1),
+                             sizeof(cublasLtMatmulAlgo_t)));
+  auto missing = entries;
+  missing.pop_back();
+  EXPECT_THROW(AlgoTable::from_plan(gemm, c, capacity, ops, missing), Error);
+}
+
+TEST(CudaTokenBuckets, RoundUpAndIndexConsistently) {
+  const auto buckets = token_buckets(8192);
+  EXPECT_EQ(buckets.size(), 42u);
+  for (int t = 1; t <= 8192; ++t) {
+    const int i = token_bucket_index(t);
+    ASSERT_GE(i, 0);
+    ASSERT_LT(i, int(buckets.size()));
+    ASSERT_EQ(buckets[i], round_tokens(t));
+    ASSERT_GE(round_tokens(t), t);
+  }
+  EXPECT_EQ(round_sequences(5), 8);
+  EXPECT_EQ(round_length(65), 128);
+}
+
+}  // namespace
+}  // namespace acgs::cuda::test
