@@ -226,7 +226,7 @@ gpu_tests() {
     [ -x "$t" ] || continue
     n=$((n + 1))
     echo "--- $(basename "$t")"
-    (cd "$WORK" && LD_LIBRARY_PATH=$OUR_LD timeout -k 5 150 "$t" --gtest_color=no) >>"$OUT/gpu_tests.log" 2>&1
+    (cd "$WORK" && LD_LIBRARY_PATH=$OUR_LD timeout -k 5 60 "$t" --gtest_color=no) >>"$OUT/gpu_tests.log" 2>&1
     local r=$?
     echo "$(basename "$t"): exit $r; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/gpu_tests.log" | tail -3 | tr '\n' ' ')"
     ((r != 0)) && rc=1
@@ -306,7 +306,7 @@ torch_peer() {
 }
 export -f torch_peer
 
-# ---- run order: the acceptance numbers first, so a stage that hangs only costs what comes after it --------------
+# ---- run order: smoke and the kernel tests first (they say what is wrong when numbers are), then the acceptance numbers
 if [ -n "$BIN" ] && ((MODELS_OK)) && ((!HAVE_GPU)); then
   # Without a GPU the request must fail with the reason, not crash (issue 5 acceptance).
   "$BIN" embed --model "$TINY" --backend cuda-fp16 <"$WORK/texts2.jsonl" >/dev/null 2>"$WORK/nogpu.err"
@@ -315,12 +315,12 @@ fi
 : >"$OUT/gpu_tests.log"
 : >"$OUT/sanitizer.log"
 gpu_stage smoke 60 smoke
-if [ -z "$PY" ]; then skip parity "no python with torch"; else gpu_stage parity 120 parity; fi
-gpu_stage bench_ours 120 bench_ours
-if [ -z "$PY" ]; then skip torch_peer "no python with torch"; else gpu_stage torch_peer 120 torch_peer; fi
-gpu_stage plan 90 plan
-gpu_stage gpu_tests 150 gpu_tests
-if ((!HAVE_GPU)); then skip memcheck "$NO_GPU"; else gpu_stage memcheck 120 memcheck; fi
+gpu_stage gpu_tests 90 gpu_tests
+if [ -z "$PY" ]; then skip parity "no python with torch"; else gpu_stage parity 90 parity; fi
+gpu_stage bench_ours 90 bench_ours
+if [ -z "$PY" ]; then skip torch_peer "no python with torch"; else gpu_stage torch_peer 90 torch_peer; fi
+gpu_stage plan 60 plan
+if ((!HAVE_GPU)); then skip memcheck "$NO_GPU"; else gpu_stage memcheck 60 memcheck; fi
 
 # ---- summary --------------------------------------------------------------------------------------------------
 "${PY:-python3}" "$REPO/scripts/gpu_summary.py" --work "$WORK" --big-batch "$BIG" --out "$OUT/gpu_results.json" ||

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,16 +11,14 @@
 #include "cli/jsonl_io.h"
 #include "common/error.h"
 #include "engine/backend_factory.h"
-#include "model/default_model.h"
-#include "model/model_files.h"
-#include "tokenizer/tokenizer.h"
+#include "engine/engine.h"
 
 namespace acgs::cli {
 namespace {
 
 struct EmbedOptions {
   std::string model;
-  std::string backend = "reference";
+  std::string backend;  // empty: $ACGS_BACKEND, else the engine's fallback chain
   std::string pooling = "mean";
   bool normalize = false;
   int max_length = 128;
@@ -32,21 +29,16 @@ struct EmbedOptions {
 class Embedder {
  public:
   explicit Embedder(const EmbedOptions& options) : options_(options) {
-    const ModelFiles files = locate_model(resolve_model_dir(options.model));
-    if (files.tokenizer.empty())
-      fail(ErrorKind::kInvalidModel, "model directory " + files.dir.string() +
-                                         " has no tokenizer.json or vocab.txt: copy the ones the model was trained with");
-    tokenizer_.emplace(Tokenizer::from_file(files.tokenizer));
-    backend_ = make_backend(options.backend, std::make_shared<const ModelWeights>(load_weights(files)), {});
-    const ModelConfig& config = backend_->config();
+    EngineOptions engine_options;
+    engine_options.backend = options.backend;
+    engine_options.max_batch = options.batch_size;
+    engine_ = Engine::open(options.model, engine_options);
+    engine_->require_backend();
+    const ModelConfig& config = engine_->config();
     if (options.max_length < 2 || options.max_length > config.max_position_embeddings)
       fail(ErrorKind::kInvalidArgument, "--max-length " + std::to_string(options.max_length) +
                                             " is outside [2, " + std::to_string(config.max_position_embeddings) +
                                             "] (room for [CLS] [SEP], at most the model's positions)");
-    if (tokenizer_->vocab_size() > config.vocab_size)
-      fail(ErrorKind::kInvalidModel, "the tokenizer in " + files.tokenizer.string() + " has " +
-                                         std::to_string(tokenizer_->vocab_size()) + " tokens but the model only " +
-                                         std::to_string(config.vocab_size) + ": they do not belong together");
   }
 
   // Reads stdin to the end, writing one line per input line.
@@ -69,7 +61,8 @@ class Embedder {
     for (size_t i = 0; i < pending_.size(); ++i) {
       const long n = lines_done_ + long(i) + 1;
       try {
-        const std::vector<int32_t> ids = tokenizer_->encode(parse_text_line(pending_[i], n), options_.max_length);
+        const std::vector<int32_t> ids =
+            engine_->tokenizer().encode(parse_text_line(pending_[i], n), options_.max_length);
         batch.add(ids);
         in_batch.push_back(i);
       } catch (const Error& e) {
@@ -88,10 +81,10 @@ class Embedder {
 
   // out[in_batch[s]] = the JSON line for sequence s of the batch.
   void format_results(const TokenBatch& batch, const std::vector<size_t>& in_batch, std::vector<std::string>& out) {
-    const int dim = backend_->config().dim;
+    const int dim = engine_->config().dim;
     if (options_.output == "hidden") {
       std::vector<float> hidden(size_t(batch.total_tokens()) * dim);
-      backend_->forward(batch, hidden);
+      engine_->forward(batch, hidden);
       for (int s = 0; s < batch.size(); ++s) {
         std::string& o = out[in_batch[s]];
         o = "{\"hidden\":[";
@@ -104,7 +97,8 @@ class Embedder {
       return;
     }
     std::vector<float> pooled(size_t(batch.size()) * dim);
-    backend_->embed(batch, options_.pooling == "cls" ? Pooling::kCls : Pooling::kMean, options_.normalize, pooled);
+    engine_->embed_tokens(batch, options_.pooling == "cls" ? Pooling::kCls : Pooling::kMean, options_.normalize,
+                          pooled);
     for (int s = 0; s < batch.size(); ++s) {
       std::string& o = out[in_batch[s]];
       o = "{\"embedding\":";
@@ -114,8 +108,7 @@ class Embedder {
   }
 
   EmbedOptions options_;
-  std::optional<Tokenizer> tokenizer_;
-  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Engine> engine_;
   std::vector<std::string> pending_;  // input lines read but not answered yet
   long lines_done_ = 0;               // input lines answered so far
 };
@@ -128,13 +121,13 @@ void register_embed(CLI::App& app) {
       "embed", "Embed texts: JSONL {\"text\": ...} lines on stdin, one {\"embedding\": [...]} (or "
                "{\"hidden\": [[...] per token]}) line per input line on stdout, in order");
   cmd->add_option("--model", opts->model,
-                   "model directory (config.json, model.safetensors, tokenizer.json or vocab.txt); omitted or "
-                   "\"default\": the embedded default model");
+                   "model directory (config.json, model.safetensors, tokenizer.json or vocab.txt), optimum directory "
+                   "with model.onnx, or a .onnx file; omitted or \"default\": the embedded default model");
   cmd->add_option("--backend", opts->backend, "backend name: " + [] {
-    std::string names;
-    for (const auto& n : known_backends()) names += (names.empty() ? "" : ", ") + n;
-    return names;
-  }())->capture_default_str();
+    std::string names = "auto";
+    for (const auto& n : known_backends()) names += ", " + n;
+    return names + "; default: $ACGS_BACKEND, else auto (the best one that works here, see `acgs-infer status`)";
+  }());
   cmd->add_option("--pooling", opts->pooling, "mean (over the tokens) or cls (the first token)")
       ->check(CLI::IsMember({"mean", "cls"}))
       ->capture_default_str();

@@ -9,10 +9,13 @@ namespace acgs::cli {
 void register_tokenize(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_embed(CLI::App& app);
+void register_status(CLI::App& app);
+void register_convert(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_optimize(CLI::App& app);
 void register_plan_info(CLI::App& app);
 void register_score(CLI::App& app);
 void register_benchmark_gpu_decision(CLI::App& app);
+void register_serve(CLI::App& app);
 
 }  // namespace acgs::cli

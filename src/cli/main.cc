@@ -10,11 +10,14 @@ int main(int argc, char** argv) {
   acgs::cli::register_tokenize(app);
   acgs::cli::register_synth(app);
   acgs::cli::register_embed(app);
+  acgs::cli::register_status(app);
+  acgs::cli::register_convert(app);
   acgs::cli::register_bench(app);
   acgs::cli::register_optimize(app);
   acgs::cli::register_plan_info(app);
   acgs::cli::register_score(app);
   acgs::cli::register_benchmark_gpu_decision(app);
+  acgs::cli::register_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

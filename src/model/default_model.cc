@@ -10,12 +10,8 @@
 #include "model/synth.h"
 
 namespace acgs {
-namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kPreset = "base";
-constexpr uint64_t kSeed = 0;
 
 fs::path acgs_home() {
   if (const char* home = std::getenv("ACGS_HOME"); home != nullptr && *home != '\0') return home;
@@ -25,6 +21,11 @@ fs::path acgs_home() {
     return fs::path(home) / ".cache" / "acgs-infer";
   fail(ErrorKind::kUnavailable, "cannot place the default model: set ACGS_HOME (or HOME) or pass --model DIR");
 }
+
+namespace {
+
+constexpr const char* kPreset = "base";
+constexpr uint64_t kSeed = 0;
 
 bool is_complete(const fs::path& dir) {
   std::error_code ec;

@@ -7,6 +7,10 @@
 
 namespace acgs {
 
+// ${ACGS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/acgs-infer}: the per-user folder for models and plans.
+// Throws Error(kUnavailable) when none of those variables is set.
+std::filesystem::path acgs_home();
+
 // ${ACGS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/acgs-infer}/models/synth-base-seed0, synthesized there
 // if it is not complete yet. Safe when several processes race: each writes a private temporary
 // directory and renames it into place; the losers discard theirs.

@@ -5,7 +5,7 @@
 //   3. mean CPU < 20 %              -> I/O-bound: GPU unlikely to help
 //   4. otherwise                    -> unknown: measure under more load
 // CPU% is process CPU time / wall time x 100, so it exceeds 100 with several busy threads. The profiler
-// feeds the rules the uncontended figure: wall time excludes the caller's run-queue wait, so a model
+// feeds the rules the CPU demand, (CPU time + the caller's run-queue wait) / wall time, so a model
 // that computes on a machine whose cores are taken by other work is not mistaken for an I/O-bound one
 // (on an idle machine the two readings are the same).
 #include <optional>

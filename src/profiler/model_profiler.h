@@ -47,9 +47,11 @@ struct ProfilingMetrics {
   uint64_t total_calls = 0;  // every call since the last reset
   double latency_p50_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0, latency_mean_ms = 0, latency_std_ms = 0;
   double avg_cpu_percent = 0, peak_cpu_percent = 0;
-  // CPU time over the wall time the caller was not queued for a core (sum over the window), and the share
-  // of wall time it was queued. On an idle machine the two CPU figures agree; on a contended one the
-  // seed's avg_cpu_percent drops towards 0 for any model, so the rules use this one (see bottleneck.h).
+  // CPU demand: (CPU time + the calling thread's run-queue wait) / wall time x 100 over the window, i.e.
+  // about the CPU% the calls would have used had no other work held the cores (a lower bound: queueing of
+  // a backend's pool workers is not counted); and that run-queue wait alone as a % of wall time.
+  // On an idle machine uncontended == avg; on a contended one the seed's avg_cpu_percent drops towards 0
+  // for any model, so the rules use this one (see bottleneck.h).
   double uncontended_cpu_percent = 0, runqueue_wait_percent = 0;
   double avg_memory_mb = 0, peak_memory_mb = 0;
   std::optional<double> gpu_mean_ms, gpu_p99_ms;  // present when the backend reported device time
@@ -92,7 +94,7 @@ class ModelProfiler {
     friend class ModelProfiler;
     explicit Scope(Model* model);
     Model* model_;
-    double wall_start_, cpu_start_, wait_start_, rss_start_mb_;
+    double rss_start_mb_, wait_start_, cpu_start_, wall_start_;  // read in this order, ends in reverse
     double gpu_ms_ = NAN;
   };
 

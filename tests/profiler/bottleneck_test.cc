@@ -52,8 +52,8 @@ TEST(Bottleneck, GpuSpeedupIsReportedWhenMeasured) {
 }
 
 TEST(Bottleneck, RunQueueWaitDoesNotMakeAComputeBoundModelLookIoBound) {
-  // 10 ms calls of which 9 ms were spent queued for a core and 1 ms computing: the seed's CPU% is 10
-  // (I/O-bound by its rule), but while the model could run, it computed all the time.
+  // 10 ms calls in which the model's threads computed 1 ms and were queued for a core 9 ms: the seed's
+  // CPU% is 10 (I/O-bound by its rule), but the model wanted a core the whole time: demand 100%.
   ModelProfiler profiler;
   for (int i = 0; i < 20; ++i) profiler.record("m", {.wall_ms = 10, .cpu_percent = 10, .cpu_wait_ms = 9});
   const auto m = profiler.metrics("m");

@@ -1,6 +1,9 @@
 #pragma once
 // Shared helpers for the scorer tests: the sample messages file and request parsing.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -9,6 +12,11 @@
 #include "scorer/message.h"
 
 namespace acgs::test {
+
+// A per-process file name in the temp directory, so concurrent test runs never share files.
+inline std::filesystem::path temp_path(const std::string& name) {
+  return std::filesystem::temp_directory_path() / (std::to_string(getpid()) + "_" + name);
+}
 
 inline std::string source_path(const std::string& relative) {
   const char* root = std::getenv("ACGS_SOURCE_DIR");

@@ -24,7 +24,7 @@ std::string binary() {
 
 // Runs the CLI with `args`, feeding `input` on stdin; returns stdout lines.
 std::vector<std::string> run(const std::string& args, const std::string& input, int* status = nullptr) {
-  const auto in_path = std::filesystem::temp_directory_path() / "acgs_score_cli_in.jsonl";
+  const auto in_path = test::temp_path("acgs_score_cli_in.jsonl");
   std::ofstream(in_path) << input;
   FILE* pipe = popen((binary() + " score " + args + " < " + in_path.string() + " 2>/dev/null").c_str(), "r");
   std::vector<std::string> lines;
@@ -38,6 +38,7 @@ std::vector<std::string> run(const std::string& args, const std::string& input, 
     }
   }
   const int rc = pclose(pipe);
+  std::filesystem::remove(in_path);
   if (status) *status = rc;
   return lines;
 }
@@ -88,7 +89,7 @@ TEST(ScoreCli, MalformedLinesGetErrorsAndTheRunContinues) {
 }
 
 TEST(ScoreCli, StateSnapshotCarriesVolumeAcrossRuns) {
-  const auto snapshot = std::filesystem::temp_directory_path() / "acgs_score_cli_state.json";
+  const auto snapshot = test::temp_path("acgs_score_cli_state.json");
   std::filesystem::remove(snapshot);
   std::string ten;
   for (int i = 0; i < 10; ++i) ten += "{\"content\": \"status ok\", \"from_agent\": \"steady\"}\n";
@@ -103,7 +104,7 @@ TEST(ScoreCli, StateSnapshotCarriesVolumeAcrossRuns) {
 }
 
 TEST(ScoreCli, BadConfigIsAUsageError) {
-  const auto config = std::filesystem::temp_directory_path() / "acgs_score_cli_bad.json";
+  const auto config = test::temp_path("acgs_score_cli_bad.json");
   std::ofstream(config) << R"({"weights": {"semantic": -1}})";
   int status = -1;
   run("--backend heuristic --config " + config.string(), "{}\n", &status);

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "scorer/impact_scorer.h"
 #include "scorer/scoring_config.h"
+#include "scorer_test_util.h"
 
 namespace acgs {
 namespace {
@@ -38,7 +39,7 @@ TEST(ScorerConfig, JsonRoundTrip) {
 }
 
 TEST(ScorerConfig, LoadsAFileAndChangesScoring) {
-  const auto path = std::filesystem::temp_directory_path() / "acgs_scorer_config_test.json";
+  const auto path = test::temp_path("acgs_scorer_config_test.json");
   std::ofstream(path) << R"({"weights": {"semantic": 1.0, "permission": 0, "volume": 0, "context": 0,
                                          "drift": 0, "priority": 0, "type": 0},
                              "boosts": {"high_semantic": {"trigger": 1.0, "floor": 1.0}},
@@ -96,7 +97,7 @@ TEST(ScorerConfig, ValidationNamesTheField) {
 
 TEST(ScorerConfig, MissingOrMalformedFile) {
   EXPECT_THROW(load_scoring_config("/nonexistent/scoring.json"), Error);
-  const auto path = std::filesystem::temp_directory_path() / "acgs_scorer_bad_config.json";
+  const auto path = test::temp_path("acgs_scorer_bad_config.json");
   std::ofstream(path) << "{not json";
   EXPECT_THROW(load_scoring_config(path), Error);
   std::filesystem::remove(path);

@@ -1,4 +1,4 @@
-// The scorer on a real model: the tiny synthetic DistilBERT on the reference backend. Batch scoring
+// The scorer on a real model: the tiny synthetic DistilBERT on the reference and cpu backends. Batch scoring
 // (one embed call) gives results identical to one-by-one scoring, and the embedding path is live
 // (semantic uses the similarity rule, not keywords alone).
 #include <gtest/gtest.h>
@@ -70,6 +70,9 @@ void expect_batch_equals_single(const std::string& backend) {
 }
 
 TEST(ScorerModel, BatchEqualsOneByOneOnReferenceBackend) { expect_batch_equals_single("reference"); }
+
+// The fast CPU backend packs the batch into shared GEMMs; its rows must not depend on the batch.
+TEST(ScorerModel, BatchEqualsOneByOneOnCpuBackend) { expect_batch_equals_single("cpu"); }
 
 TEST(ScorerModel, SemanticFollowsTheEmbeddingRule) {
   auto embedder = tiny_embedder("reference");

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -52,8 +53,10 @@ TEST(CpuBackend, HiddenStatesMatchReferenceOnMixedLengths) {
       const auto expected = run_forward(*reference, batch);
       for (const auto* kernels : test::runnable_kernels()) {
         auto cpu = cpu_backend(weights, CpuPrecision::kFp32, 2, kernels);
-        EXPECT_LT(max_abs_diff(run_forward(*cpu, batch), expected), 1e-3)
-            << kernels->isa << " dim=" << weights->config.dim << " batch of " << lengths.size();
+        const double diff = max_abs_diff(run_forward(*cpu, batch), expected);
+        std::printf("%s dim=%d lengths=%zu: max |cpu - reference| = %.2e\n", kernels->isa, weights->config.dim,
+                    lengths.size(), diff);
+        EXPECT_LT(diff, 1e-3) << kernels->isa << " dim=" << weights->config.dim << " batch of " << lengths.size();
       }
     }
   }

@@ -1,0 +1,339 @@
+#include "model/onnx/distilbert_graph.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/error.h"
+
+namespace acgs {
+namespace {
+
+using Node = onnx::NodeProto;
+
+struct Linear {
+  Tensor w, b;  // HF layout: w [out, in]
+  std::string out;  // name of the output (after the bias Add)
+  int in = 0, out_features = 0;
+};
+
+struct Norm {
+  Tensor g, b;
+  std::string out;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(const OnnxModelFile& file) : file_(file) {
+    for (const Node& n : file.graph().node()) {
+      for (const std::string& in : n.input()) consumers_[in].push_back(&n);
+      for (const std::string& out : n.output()) producer_[out] = &n;
+    }
+  }
+
+  ModelWeights run() {
+    ModelWeights w;
+    std::string h = embeddings(w);
+    for (int layer = 0;; ++layer) {
+      std::vector<Linear> qkv = linears_of(h, w.config.dim);
+      if (qkv.empty()) break;
+      w.layers.push_back(encoder_layer(h, std::move(qkv), layer, w.config));
+    }
+    if (w.layers.empty())
+      bad("after the embeddings LayerNorm no attention (three Linear layers of the hidden state) follows; "
+          "found " + consumer_ops(h));
+    w.config.n_layers = static_cast<int>(w.layers.size());
+    w.config.hidden_dim = static_cast<int>(w.layers[0].ffn1_w.shape[0]);
+    return w;
+  }
+
+ private:
+  [[noreturn]] void bad(const std::string& what) const {
+    fail(ErrorKind::kInvalidModel, file_.where() + ": not a DistilBERT encoder graph: " + what);
+  }
+
+  const std::vector<const Node*>& consumers(const std::string& name) const {
+    static const std::vector<const Node*> none;
+    const auto it = consumers_.find(name);
+    return it == consumers_.end() ? none : it->second;
+  }
+
+  std::string consumer_ops(const std::string& name) const {
+    std::string s;
+    for (const Node* n : consumers(name)) s += (s.empty() ? "" : ", ") + n->op_type();
+    return s.empty() ? "nothing" : s;
+  }
+
+  const Node* consumer(const std::string& name, const std::string& op, const std::string& other_input = "") const {
+    for (const Node* n : consumers(name)) {
+      if (n->op_type() != op) continue;
+      if (other_input.empty()) return n;
+      for (const std::string& in : n->input())
+        if (in == other_input) return n;
+    }
+    return nullptr;
+  }
+
+  std::optional<Tensor> const_floats(const std::string& name) const {
+    const onnx::TensorProto* t = file_.constant(name);
+    if (t == nullptr) return std::nullopt;
+    return file_.floats(*t);
+  }
+
+  // The other input of a binary node than `known`.
+  static std::string other(const Node& n, const std::string& known) {
+    return n.input_size() == 2 ? (n.input(0) == known ? n.input(1) : n.input(0)) : "";
+  }
+
+  // MatMul(x, W) [+ b], MatMul(x, Transpose(W)) [+ b] or Gemm(x, W, b) starting at x; nullopt otherwise.
+  std::optional<Linear> linear_at(const Node& n, const std::string& x) const {
+    Linear lin;
+    if (n.op_type() == "Gemm" && n.input_size() >= 2 && n.input(0) == x) {
+      auto w = const_floats(n.input(1));
+      if (!w || w->shape.size() != 2) return std::nullopt;
+      bool trans_b = false;
+      for (const auto& a : n.attribute())
+        if (a.name() == "transB") trans_b = a.i() != 0;
+      lin.w = trans_b ? std::move(*w) : transposed(*w);
+      if (n.input_size() >= 3) {
+        auto b = const_floats(n.input(2));
+        if (!b) return std::nullopt;
+        lin.b = std::move(*b);
+      }
+      lin.out = n.output(0);
+    } else if (n.op_type() == "MatMul" && n.input_size() == 2 && n.input(0) == x) {
+      if (auto w = const_floats(n.input(1)); w && w->shape.size() == 2) {
+        lin.w = transposed(*w);
+      } else {
+        const auto p = producer_.find(n.input(1));
+        if (p == producer_.end() || p->second->op_type() != "Transpose") return std::nullopt;
+        auto wt = const_floats(p->second->input(0));
+        if (!wt || wt->shape.size() != 2) return std::nullopt;
+        lin.w = std::move(*wt);
+      }
+      lin.out = n.output(0);
+      if (const Node* add = consumer(lin.out, "Add")) {
+        if (auto b = const_floats(other(*add, lin.out)); b && b->shape.size() == 1) {
+          lin.b = std::move(*b);
+          lin.out = add->output(0);
+        }
+      }
+    } else {
+      return std::nullopt;
+    }
+    lin.out_features = static_cast<int>(lin.w.shape[0]);
+    lin.in = static_cast<int>(lin.w.shape[1]);
+    if (lin.b.data.empty())
+      lin.b = Tensor{{lin.out_features}, std::vector<float>(static_cast<size_t>(lin.out_features))};
+    if (lin.b.numel() != lin.out_features) return std::nullopt;
+    return lin;
+  }
+
+  static Tensor transposed(const Tensor& t) {
+    const int64_t r = t.shape[0], c = t.shape[1];
+    Tensor out{{c, r}, std::vector<float>(t.data.size())};
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j) out.data[static_cast<size_t>(j * r + i)] = t.data[static_cast<size_t>(i * c + j)];
+    return out;
+  }
+
+  // Every Linear reading x whose weight is [dim, in=dim] or [hidden, in=dim], in graph order.
+  std::vector<Linear> linears_from(const std::string& x, int in) const {
+    std::vector<Linear> out;
+    for (const Node* n : consumers(x))
+      if (auto lin = linear_at(*n, x); lin && lin->in == in) out.push_back(std::move(*lin));
+    return out;
+  }
+
+  std::vector<Linear> linears_of(const std::string& h, int dim) const {
+    std::vector<Linear> all = linears_from(h, dim), square;
+    for (auto& l : all)
+      if (l.out_features == dim) square.push_back(std::move(l));
+    return square.size() == 3 ? std::move(square) : std::vector<Linear>{};
+  }
+
+  Norm layer_norm(const std::string& x, const std::string& what) const {
+    Norm norm;
+    if (const Node* ln = consumer(x, "LayerNormalization"); ln != nullptr && ln->input_size() >= 3) {
+      auto g = const_floats(ln->input(1));
+      auto b = const_floats(ln->input(2));
+      if (g && b) return {std::move(*g), std::move(*b), ln->output(0)};
+    }
+    // Decomposed: x - mean(x) -> / sqrt(var + eps) -> * gamma -> + beta.
+    const Node* sub = consumer(x, "Sub");
+    const Node* div = sub ? consumer(sub->output(0), "Div") : nullptr;
+    const Node* mul = div ? consumer(div->output(0), "Mul") : nullptr;
+    const Node* add = mul ? consumer(mul->output(0), "Add") : nullptr;
+    auto g = mul ? const_floats(other(*mul, div->output(0))) : std::nullopt;
+    auto b = add ? const_floats(other(*add, mul->output(0))) : std::nullopt;
+    if (!g || !b)
+      bad("expected the " + what + " LayerNorm (LayerNormalization, or Sub/Div/Mul/Add with constant gamma and "
+          "beta) after '" + x + "'; found " + consumer_ops(x));
+    return {std::move(*g), std::move(*b), add->output(0)};
+  }
+
+  // The output of the residual Add of `branch` and `skip`.
+  std::string residual(const std::string& branch, const std::string& skip, const std::string& what) const {
+    const Node* add = consumer(branch, "Add", skip);
+    if (add == nullptr)
+      bad("expected the " + what + " residual Add after '" + branch + "'; found " + consumer_ops(branch));
+    return add->output(0);
+  }
+
+  std::string embeddings(ModelWeights& w) {
+    std::set<std::string> inputs;
+    for (const auto& in : file_.graph().input()) inputs.insert(in.name());
+    for (const Node& n : file_.graph().node()) {
+      if (n.op_type() != "Gather" || n.input_size() != 2 || !inputs.count(n.input(1))) continue;
+      auto words = const_floats(n.input(0));
+      if (!words || words->shape.size() != 2) continue;
+      const Node* add = consumer(n.output(0), "Add");
+      if (add == nullptr) bad("the token-embedding Gather is not followed by the position-embedding Add");
+      const auto p = producer_.find(other(*add, n.output(0)));
+      auto pos = p != producer_.end() && p->second->op_type() == "Gather" ? const_floats(p->second->input(0))
+                                                                         : std::nullopt;
+      if (!pos || pos->shape.size() != 2 || pos->shape[1] != words->shape[1])
+        bad("the token embeddings are added to something other than a position-embedding table");
+      w.config.vocab_size = static_cast<int>(words->shape[0]);
+      w.config.dim = static_cast<int>(words->shape[1]);
+      w.config.max_position_embeddings = static_cast<int>(pos->shape[0]);
+      w.word_embeddings = std::move(*words);
+      w.position_embeddings = std::move(*pos);
+      Norm norm = layer_norm(add->output(0), "embeddings");
+      w.emb_norm_g = std::move(norm.g);
+      w.emb_norm_b = std::move(norm.b);
+      return norm.out;
+    }
+    std::map<std::string, int> ops;
+    for (const Node& n : file_.graph().node()) ++ops[n.op_type()];
+    std::string found;
+    for (const auto& [op, count] : ops) found += (found.empty() ? "" : ", ") + op + " x" + std::to_string(count);
+    bad("no token-embedding Gather(table, graph input) found; the graph has " + (found.empty() ? "no nodes" : found));
+  }
+
+  // Follows `name` through reshapes, transposes, scalings and casts to the first MatMul of two run-time
+  // tensors; that MatMul and the input slot it arrives in.
+  std::pair<const Node*, int> attention_matmul(std::string name) const {
+    for (int steps = 0; steps < 16; ++steps) {
+      const std::vector<const Node*>& next = consumers(name);
+      if (next.size() != 1) return {nullptr, -1};
+      const Node& n = *next[0];
+      if (n.op_type() == "MatMul" && file_.constant(n.input(1)) == nullptr)
+        return {&n, n.input(0) == name ? 0 : 1};
+      if (n.op_type() != "Reshape" && n.op_type() != "Transpose" && n.op_type() != "Div" && n.op_type() != "Mul" &&
+          n.op_type() != "Cast" && n.op_type() != "Unsqueeze" && n.op_type() != "Squeeze")
+        return {nullptr, -1};
+      name = n.output(0);
+    }
+    return {nullptr, -1};
+  }
+
+  // n_heads from the Reshape that splits q into heads: its shape constant ends in (n_heads, head_dim).
+  int heads_from_reshape(const std::string& q_out, int dim) const {
+    const Node* reshape = consumer(q_out, "Reshape");
+    if (reshape == nullptr || reshape->input_size() != 2) return 0;
+    std::vector<int64_t> shape;
+    if (const onnx::TensorProto* t = file_.constant(reshape->input(1))) {
+      shape = file_.ints(*t);
+    } else if (const auto p = producer_.find(reshape->input(1));
+               p != producer_.end() && p->second->op_type() == "Concat") {
+      for (const std::string& part : p->second->input()) {
+        const onnx::TensorProto* t = file_.constant(part);
+        const std::vector<int64_t> v = t ? file_.ints(*t) : std::vector<int64_t>{0};
+        shape.insert(shape.end(), v.begin(), v.end());
+      }
+    }
+    if (shape.size() < 2) return 0;
+    const int64_t heads = shape[shape.size() - 2], head_dim = shape.back();
+    return heads > 0 && heads * head_dim == dim ? static_cast<int>(heads) : 0;
+  }
+
+  LayerWeights encoder_layer(std::string& h, std::vector<Linear> qkv, int layer, ModelConfig& config) {
+    const std::string where = "layer " + std::to_string(layer) + ": ";
+    // v arrives in the context MatMul (after Softmax) as the right operand; q and k meet in the scores
+    // MatMul as left and right operand.
+    std::optional<Linear> q, k, v;
+    const Node* context = nullptr;
+    for (Linear& l : qkv) {
+      const auto [mm, slot] = attention_matmul(l.out);
+      if (mm == nullptr) bad(where + "a Linear of the hidden state does not lead into an attention MatMul");
+      const auto p = producer_.find(mm->input(0));
+      const bool after_softmax = p != producer_.end() && (p->second->op_type() == "Softmax" ||
+                                                          p->second->op_type() == "Dropout" ||
+                                                          p->second->op_type() == "Cast");
+      if (slot == 1 && after_softmax) v = std::move(l), context = mm;
+      else if (slot == 0) q = std::move(l);
+      else k = std::move(l);
+    }
+    if (!q || !k || !v) bad(where + "cannot tell q, k and v apart (expected q and k to meet in one MatMul and v "
+                                    "to be weighted by the Softmax output)");
+    if (layer == 0) {
+      const int heads = heads_from_reshape(q->out, config.dim);
+      config.n_heads = heads > 0 ? heads : std::max(1, config.dim / 64);
+    }
+    // The context goes through Transpose/Reshape into out_lin.
+    std::string ctx = context->output(0);
+    std::optional<Linear> out;
+    for (int steps = 0; steps < 8 && !out; ++steps) {
+      for (const Node* n : consumers(ctx))
+        if (auto lin = linear_at(*n, ctx); lin && lin->in == config.dim && lin->out_features == config.dim) out = lin;
+      if (out) break;
+      const auto& next = consumers(ctx);
+      if (next.size() != 1) break;
+      ctx = next[0]->output(0);
+    }
+    if (!out) bad(where + "no attention output projection (Linear dim -> dim) after the context MatMul");
+    Norm sa = layer_norm(residual(out->out, h, "attention"), "sa_layer_norm");
+
+    std::vector<Linear> ffn1 = linears_from(sa.out, config.dim);
+    std::erase_if(ffn1, [&](const Linear& l) { return l.out_features == config.dim; });
+    if (ffn1.size() != 1) bad(where + "expected one FFN Linear (dim -> hidden) after sa_layer_norm; found " +
+                               consumer_ops(sa.out));
+    const int hidden = ffn1[0].out_features;
+    // GELU is elementwise: walk the nodes that read lin1's output until the Linear hidden -> dim.
+    std::optional<Linear> ffn2;
+    bool saw_gelu = false;
+    std::vector<std::string> frontier{ffn1[0].out};
+    std::set<std::string> seen;
+    while (!frontier.empty() && !ffn2) {
+      const std::string x = frontier.back();
+      frontier.pop_back();
+      if (!seen.insert(x).second || seen.size() > 32) continue;
+      for (const Node* n : consumers(x)) {
+        if (auto lin = linear_at(*n, x); lin && lin->in == hidden && lin->out_features == config.dim) {
+          ffn2 = lin;
+          break;
+        }
+        if (n->op_type() == "Erf" || n->op_type() == "Gelu") saw_gelu = true;
+        for (const std::string& o : n->output()) frontier.push_back(o);
+      }
+    }
+    if (!ffn2) bad(where + "no FFN output Linear (hidden -> dim) after lin1");
+    if (!saw_gelu) bad(where + "the FFN activation is not GELU (no Erf or Gelu node between lin1 and lin2)");
+    Norm outn = layer_norm(residual(ffn2->out, sa.out, "FFN"), "output_layer_norm");
+    h = outn.out;
+
+    LayerWeights lw;
+    lw.q_w = std::move(q->w), lw.q_b = std::move(q->b);
+    lw.k_w = std::move(k->w), lw.k_b = std::move(k->b);
+    lw.v_w = std::move(v->w), lw.v_b = std::move(v->b);
+    lw.out_w = std::move(out->w), lw.out_b = std::move(out->b);
+    lw.sa_norm_g = std::move(sa.g), lw.sa_norm_b = std::move(sa.b);
+    lw.ffn1_w = std::move(ffn1[0].w), lw.ffn1_b = std::move(ffn1[0].b);
+    lw.ffn2_w = std::move(ffn2->w), lw.ffn2_b = std::move(ffn2->b);
+    lw.out_norm_g = std::move(outn.g), lw.out_norm_b = std::move(outn.b);
+    return lw;
+  }
+
+  const OnnxModelFile& file_;
+  std::map<std::string, std::vector<const Node*>> consumers_;
+  std::map<std::string, const Node*> producer_;
+};
+
+}  // namespace
+
+ModelWeights match_distilbert(const OnnxModelFile& file) { return Matcher(file).run(); }
+
+}  // namespace acgs

@@ -1,0 +1,38 @@
+#pragma once
+// Everything `acgs-infer serve` can be told, with the defaults of the CLI. The defaults follow HF
+// text-embeddings-inference where it has the same knob (payload limit, client batch size, batch tokens).
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace acgs::server {
+
+struct ServerOptions {
+  std::string model;               // model directory; "" = the default model
+  std::string backend;             // "" / "auto" = the engine's fallback chain
+  std::string scoring_config;      // scoring config JSON for /v1/score; "" = defaults
+  std::string host = "127.0.0.1";
+  int port = 8080;                 // 0 = any free port
+  int threads = 0;                 // engine CPU threads; 0 = physical cores
+  int http_threads = 128;          // connection workers; one per open keep-alive connection
+  int max_batch_tokens = 16384;
+  int max_batch_requests = 256;
+  int max_batch_delay_us = 500;
+  int max_concurrent_requests = 512;  // admitted embedding requests (queued + running); beyond: 429
+  size_t payload_limit = 2'000'000;   // bytes of request body; beyond: 413
+  int max_client_batch_size = 32;     // inputs per request; beyond: 413
+  bool require_constitutional_hash = false;
+  std::string api_key;                // "" = no authentication
+  double drain_timeout_s = 30;
+  bool access_log = true;
+  int keep_alive_timeout_s = 5;
+
+  // Throws Error(kInvalidArgument) naming the option for values out of range.
+  void validate() const;
+};
+
+// "2MB", "512kb", "1048576": decimal units (k = 1000), as TEI's --payload-limit. Throws
+// Error(kInvalidArgument) on anything else.
+size_t parse_byte_size(const std::string& text);
+
+}  // namespace acgs::server

@@ -1,0 +1,123 @@
+// ONNX import on hand-built graphs: files that are not ONNX, graphs that are not a DistilBERT encoder, and
+// hostile or broken external data each give a clear Error(kInvalidModel) saying what was found.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+
+#include "engine/model_source.h"
+#include "model/model_test_util.h"
+#include "model/onnx/onnx_import.h"
+
+namespace acgs {
+namespace {
+
+namespace fs = std::filesystem;
+
+void save(const onnx::ModelProto& m, const fs::path& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  ASSERT_TRUE(m.SerializeToOstream(&out));
+}
+
+// input_ids -> Gather(table) -> `then` (one node reading the Gather output).
+onnx::ModelProto embedding_graph(const std::string& then) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* g = m.mutable_graph();
+  g->add_input()->set_name("input_ids");
+  auto* table = g->add_initializer();
+  table->set_name("embeddings.word_embeddings.weight");
+  table->set_data_type(onnx::TensorProto::FLOAT);
+  table->add_dims(4);
+  table->add_dims(2);
+  for (int i = 0; i < 8; ++i) table->add_float_data(static_cast<float>(i));
+  auto* gather = g->add_node();
+  gather->set_op_type("Gather");
+  gather->add_input(table->name());
+  gather->add_input("input_ids");
+  gather->add_output("emb");
+  auto* next = g->add_node();
+  next->set_op_type(then);
+  next->add_input("emb");
+  next->add_output("out");
+  return m;
+}
+
+void expect_import_error(const fs::path& path, const std::vector<std::string>& needles) {
+  test::expect_error([&] { load_onnx_weights(path, {}); }, ErrorKind::kInvalidModel, needles);
+}
+
+TEST(OnnxImport, NotAnOnnxFile) {
+  test::TempDir tmp;
+  test::write_text(tmp / "m.onnx", "definitely not protobuf \xff\xff\xff");
+  expect_import_error(tmp / "m.onnx", {"m.onnx", "not a readable ONNX model"});
+  test::write_text(tmp / "m.txt", "x");
+  test::expect_error([&] { locate_any_model((tmp / "m.txt").string()); }, ErrorKind::kInvalidModel,
+                     {"not a .onnx model"});
+}
+
+TEST(OnnxImport, GraphWithoutEmbeddingsSaysWhatItHas) {
+  test::TempDir tmp;
+  onnx::ModelProto m;
+  auto* g = m.mutable_graph();
+  g->add_input()->set_name("x");
+  for (int i = 0; i < 2; ++i) {
+    auto* n = g->add_node();
+    n->set_op_type("Relu");
+    n->add_input(i == 0 ? "x" : "y");
+    n->add_output(i == 0 ? "y" : "z");
+  }
+  save(m, tmp / "relu.onnx");
+  expect_import_error(tmp / "relu.onnx", {"not a DistilBERT encoder graph", "no token-embedding Gather", "Relu x2"});
+}
+
+TEST(OnnxImport, EmbeddingsWithoutPositionsAreRejected) {
+  test::TempDir tmp;
+  save(embedding_graph("Relu"), tmp / "m.onnx");
+  expect_import_error(tmp / "m.onnx", {"not followed by the position-embedding Add"});
+}
+
+TEST(OnnxImport, ExternalDataIsConfinedAndBoundsChecked) {
+  test::TempDir tmp;
+  const auto with_external = [&](const std::string& location, const std::string& length) {
+    onnx::ModelProto m = embedding_graph("Relu");
+    auto* t = m.mutable_graph()->mutable_initializer(0);
+    t->clear_float_data();
+    t->set_data_location(onnx::TensorProto::EXTERNAL);
+    auto* loc = t->add_external_data();
+    loc->set_key("location");
+    loc->set_value(location);
+    if (!length.empty()) {
+      auto* len = t->add_external_data();
+      len->set_key("length");
+      len->set_value(length);
+    }
+    save(m, tmp / "m.onnx");
+  };
+  with_external("../escape.bin", "");
+  expect_import_error(tmp / "m.onnx", {"outside the model's folder"});
+  with_external("/etc/passwd", "");
+  expect_import_error(tmp / "m.onnx", {"outside the model's folder"});
+  with_external("missing.bin", "");
+  expect_import_error(tmp / "m.onnx", {"missing.bin", "does not exist"});
+  test::write_text(tmp / "short.bin", "0123456789");  // 10 bytes; the [4, 2] float table needs 32
+  with_external("short.bin", "");
+  expect_import_error(tmp / "m.onnx", {"lies outside its external-data file short.bin"});
+  with_external("short.bin", "8");
+  expect_import_error(tmp / "m.onnx", {"external data length 8 does not match"});
+  with_external("short.bin", "eight");
+  expect_import_error(tmp / "m.onnx", {"malformed external-data length 'eight'"});
+}
+
+TEST(OnnxImport, RawDataMustMatchTheShape) {
+  test::TempDir tmp;
+  onnx::ModelProto m = embedding_graph("Relu");
+  auto* t = m.mutable_graph()->mutable_initializer(0);
+  t->clear_float_data();
+  t->set_raw_data(std::string(12, '\0'));
+  save(m, tmp / "m.onnx");
+  expect_import_error(tmp / "m.onnx", {"holds 12 bytes, its shape needs 32"});
+}
+
+}  // namespace
+}  // namespace acgs
