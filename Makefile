@@ -27,13 +27,13 @@ test-asan: setup
 # libFuzzer targets, each for a bounded time.
 fuzz: setup
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACGS_FUZZ=ON -DACGS_WITH_CUDA=OFF -DACGS_BUILD_TESTS=OFF -DACGS_BUILD_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	bash scripts/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
 test: test-unit test-asan fuzz
 
 demo: build
-	./$(BUILD)/acgs-infer demo
+	bash scripts/demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -90,9 +90,12 @@ void Batcher::loop() {
       jobs = take();
     }
     run(jobs);
-    std::lock_guard lock(mu_);
-    admitted_ -= static_cast<int>(jobs.size());
   }
+}
+
+void Batcher::release(size_t jobs) {
+  std::lock_guard lock(mu_);
+  admitted_ -= static_cast<int>(jobs);
 }
 
 void Batcher::run(std::vector<Job>& jobs) {
@@ -106,12 +109,15 @@ void Batcher::run(std::vector<Job>& jobs) {
     metrics_->batch_tokens.observe(static_cast<double>(batch.total_tokens()));
   }
   std::vector<float> pooled(static_cast<size_t>(batch.size()) * static_cast<size_t>(dim_));
+  // Slots are released before the callers wake up, so a caller that submits again at once is admitted.
   try {
     run_(batch, pooled);
   } catch (...) {
+    release(jobs.size());
     for (Job& job : jobs) job.result.set_exception(std::current_exception());
     return;
   }
+  release(jobs.size());
   size_t row = 0;
   for (Job& job : jobs) {
     const size_t n = static_cast<size_t>(job.tokens.size()) * static_cast<size_t>(dim_);

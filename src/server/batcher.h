@@ -69,6 +69,7 @@ class Batcher {
   bool batch_full() const;  // mu_ held
   std::vector<Job> take();  // mu_ held; the next batch, oldest first
   void run(std::vector<Job>& jobs);
+  void release(size_t jobs);
 
   const BatcherOptions options_;
   const int dim_;

@@ -84,6 +84,13 @@ std::string read_body(const httplib::ContentReader& reader, httplib::Response& r
   return body;
 }
 
+// httplib listens with a backlog of 5 (compiled into Debian's library); a burst of new connections beyond it
+// waits for SYN retransmits (1 s, 3 s, ...). Calling listen() again on the bound socket raises the backlog.
+class WideBacklogServer final : public httplib::Server {
+ public:
+  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+};
+
 ServerOptions validated(const ServerOptions& options) {
   options.validate();
   return options;
@@ -95,7 +102,7 @@ HttpServer::HttpServer(const ServerOptions& options)
     : options_(validated(options)),
       api_key_(options.api_key),
       service_(std::make_unique<Service>(options, registry_)),
-      http_(std::make_unique<httplib::Server>()) {
+      http_(std::make_unique<WideBacklogServer>()) {
   routes();
 }
 
@@ -208,6 +215,7 @@ int HttpServer::start() {
   if (port_ <= 0)
     fail(ErrorKind::kUnavailable, "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                                       " (port in use, or not an address of this machine); pick another --host/--port");
+  static_cast<WideBacklogServer&>(*http_).widen_backlog();
   std::packaged_task<void()> listen([this] { http_->listen_after_bind(); });
   listener_done_ = listen.get_future();
   listener_ = std::thread(std::move(listen));

@@ -104,7 +104,8 @@ void Service::warm_up() {
       ids.front() = engine_->tokenizer().cls_id();
       ids.back() = engine_->tokenizer().sep_id();
       batch.add(ids);
-      embed_tokens(std::move(batch), false);
+      std::vector<float> pooled(static_cast<size_t>(engine_->config().dim));
+      engine_->embed_tokens(batch, Pooling::kMean, false, pooled);
     }
     if (config.embedding.max_length > max_input_length_)
       fail(ErrorKind::kInvalidArgument, "scoring config embedding.max_length " + std::to_string(config.embedding.max_length) +

@@ -30,7 +30,7 @@ class Service {
   Service(const ServerOptions& options, profiler::MetricsRegistry& registry);
   ~Service();
 
-  // One batch per sequence length bucket (16, 32, 64, 128 tokens, capped at max_input_length), then the
+  // One engine call per sequence length bucket (16, 32, 64, 128 tokens, capped at max_input_length), then the
   // scorer's keyword embeddings. Throws what the engine throws.
   void warm_up();
   bool ready() const { return ready_.load(); }

@@ -28,7 +28,8 @@ TEST(ServerConcurrency, SixtyFourClientsGetTheirOwnResults) {
 
   const auto embed = [](httplib::Client& c, const std::string& text) {
     const auto r = c.Post("/embed", nlohmann::json{{"inputs", text}, {"truncate", true}}.dump(), "application/json");
-    return r && r->status == 200 ? r->body : std::string("HTTP error");
+    if (!r) return "HTTP error: " + httplib::to_string(r.error());
+    return r->status == 200 ? r->body : "HTTP error: " + std::to_string(r->status) + " " + r->body;
   };
   std::vector<std::string> alone(texts.size());
   {
@@ -38,7 +39,7 @@ TEST(ServerConcurrency, SixtyFourClientsGetTheirOwnResults) {
   const auto before = s.client().Get("/metrics");
   ASSERT_TRUE(before);
   const double batches_before = metric_value(before->body, "acgs2_batch_size_count");
-  const double single_before = metric_value(before->body, "acgs2_batch_size_bucket{le=\"1\"}");
+  const double single_before = metric_value(before->body, "acgs2_batch_size_bucket{le=\"1.0\"}");
   EXPECT_EQ(batches_before, single_before) << "sequential requests must run one per batch";
 
   std::vector<std::string> together(texts.size());
@@ -54,7 +55,8 @@ TEST(ServerConcurrency, SixtyFourClientsGetTheirOwnResults) {
   }
   for (auto& t : clients) t.join();
   for (size_t i = 0; i < texts.size(); ++i) {
-    ASSERT_NE(alone[i], "HTTP error") << i;
+    ASSERT_FALSE(alone[i].starts_with("HTTP error")) << i << ": " << alone[i];
+    ASSERT_FALSE(together[i].starts_with("HTTP error")) << i << ": " << together[i];
     const auto a = nlohmann::json::parse(alone[i]), b = nlohmann::json::parse(together[i]);
     ASSERT_EQ(a.size(), 1u);
     ASSERT_EQ(b.size(), 1u) << together[i];
@@ -64,7 +66,7 @@ TEST(ServerConcurrency, SixtyFourClientsGetTheirOwnResults) {
   const auto after = s.client().Get("/metrics");
   ASSERT_TRUE(after);
   const double batches = metric_value(after->body, "acgs2_batch_size_count") - batches_before;
-  const double single = metric_value(after->body, "acgs2_batch_size_bucket{le=\"1\"}") - single_before;
+  const double single = metric_value(after->body, "acgs2_batch_size_bucket{le=\"1.0\"}") - single_before;
   EXPECT_GT(batches - single, 0) << "no batch held more than one request:\n" << after->body;
   EXPECT_LT(batches, double(texts.size()));
   std::printf("concurrent phase: %d requests in %.0f batches (%.0f of one request)\n", int(texts.size()), batches,
