@@ -12,10 +12,12 @@ PACKAGES=(
   libcpp-httplib-dev libasio-dev libxgboost-dev libhiredis-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-onnx
-  nodejs npm wrk redis-server nginx
+  wrk redis-server nginx
 )
 
 missing=()
+# Node.js may come from outside Debian (then Debian's npm would conflict with it): only ask apt when absent.
+command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
