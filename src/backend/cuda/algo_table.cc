@@ -76,7 +76,7 @@ GemmShape gemm_shape(const ModelConfig& config, GemmKind kind, int tokens) {
   switch (kind) {
     case GemmKind::kQkv: return {tokens, 3 * config.dim, config.dim};
     case GemmKind::kAttnOut: return {tokens, config.dim, config.dim};
-    case GemmKind::kFfn1: return {tokens, config.hidden_dim, config.dim, true};
+    case GemmKind::kFfn1: return {tokens, config.hidden_dim, config.dim};
     case GemmKind::kFfn2: return {tokens, config.dim, config.hidden_dim};
   }
   return {};
@@ -88,12 +88,10 @@ AlgoTable AlgoTable::from_heuristic(const LtGemm& gemm, const ModelConfig& confi
   table.buckets_ = token_buckets(capacity);
   for (int tokens : table.buckets_)
     for (int k = 0; k < kGemmKinds; ++k) {
-      const GemmShape shape = gemm_shape(config, kKinds[k], tokens);
-      const auto found = gemm.candidates(shape, ops.bias[k], 1);
+      const auto found = gemm.candidates(gemm_shape(config, kKinds[k], tokens), ops.bias[k], 1);
       if (found.empty()) no_algorithm(config, kKinds[k], tokens);
       table.algos_.push_back(found.front());
       table.time_us_.push_back(0.0f);
-      table.epilogues_.push_back(gemm.epilogue(shape));
     }
   return table;
 }
@@ -117,7 +115,6 @@ AlgoTable AlgoTable::autotune(const LtGemm& gemm, const ModelConfig& config, int
       if (best_us < 0.0f) no_algorithm(config, kKinds[k], tokens);
       table.algos_.push_back(best);
       table.time_us_.push_back(best_us);
-      table.epilogues_.push_back(gemm.epilogue(shape));
     }
   return table;
 }
@@ -140,13 +137,12 @@ AlgoTable AlgoTable::from_plan(const LtGemm& gemm, const ModelConfig& config, in
       cublasLtMatmulAlgo_t algo;
       static_assert(sizeof(algo) == sizeof(stored.algo), "cublasLtMatmulAlgo_t is 8 x uint64");
       std::memcpy(&algo, stored.algo.data(), sizeof(algo));
-      if (stored.n != shape.out || stored.k != shape.in || stored.epilogue != uint32_t(gemm.epilogue(shape)) ||
+      if (stored.n != shape.out || stored.k != shape.in || stored.epilogue != CUBLASLT_EPILOGUE_BIAS ||
           !gemm.supports(shape, ops.bias[k], algo))
         fail(ErrorKind::kInvalidModel, "engine plan's algorithm for the " + entry +
                                            " does not fit this model or GPU: rebuild it with `acgs-infer optimize`");
       table.algos_.push_back(algo);
       table.time_us_.push_back(stored.time_us);
-      table.epilogues_.push_back(gemm.epilogue(shape));
     }
   return table;
 }
@@ -161,7 +157,7 @@ std::vector<plan::GemmAlgo> AlgoTable::to_plan(const ModelConfig& config) const 
       a.m = shape.tokens;
       a.n = shape.out;
       a.k = shape.in;
-      a.epilogue = uint32_t(epilogues_[b * kGemmKinds + k]);
+      a.epilogue = CUBLASLT_EPILOGUE_BIAS;
       std::memcpy(a.algo.data(), &algos_[b * kGemmKinds + k], sizeof(a.algo));
       a.workspace_bytes = kGemmWorkspaceBytes;
       a.time_us = time_us_[b * kGemmKinds + k];

@@ -48,7 +48,6 @@ class AlgoTable {
   std::vector<int> buckets_;                 // token buckets, ascending
   std::vector<cublasLtMatmulAlgo_t> algos_;  // [bucket][kind]
   std::vector<float> time_us_;               // [bucket][kind], 0 when not timed
-  std::vector<cublasLtEpilogue_t> epilogues_;  // [bucket][kind], what the algorithm was chosen for
 };
 
 }  // namespace acgs::cuda

@@ -107,12 +107,6 @@ void CudaBackend<T>::run(const TokenBatch& batch, const Output& output, float* d
 }
 
 template <typename T>
-uint64_t CudaBackend<T>::Output::key(const RunShape& shape) const {
-  const uint64_t mode = pooled ? 1 | uint64_t(pooling == Pooling::kMean) << 1 | uint64_t(normalize) << 2 : 0;
-  return shape.key() | mode << 56;
-}
-
-template <typename T>
 size_t CudaBackend<T>::run_piece(ExecContext<T>& ctx, const TokenBatch& batch, int first, int last,
                                  const Output& output) {
   const int dim = config().dim;
@@ -122,28 +116,34 @@ size_t CudaBackend<T>::run_piece(ExecContext<T>& ctx, const TokenBatch& batch, i
   const RunShape shape = run_shape(tokens, last - first, longest);
   const cudaStream_t stream = ctx.stream.get();
 
-  // Steady state (graph cached): one host-to-device copy of the batch description from pinned memory, one
-  // graph launch, one device-to-host copy into pinned memory, one synchronize.
   ctx.upload_batch(batch, first, last);
   const bool graphs = use_graphs_.load(std::memory_order_relaxed);
-  const cudaGraphExec_t graph = graphs ? ctx.graphs.find(output.key(shape)) : nullptr;
+  const cudaGraphExec_t graph = graphs ? ctx.graphs.find(shape.key()) : nullptr;
   if (graph)
     ACGS_CUDA(cudaGraphLaunch(graph, stream));
   else
-    enqueue_run(ctx, shape, output);
+    enqueue_encoder(model_, algos_, ctx, shape);
 
-  const size_t count = (output.pooled ? size_t(last - first) : size_t(tokens)) * dim;
+  size_t count = 0;
   const float* src = ctx.out.get();
-  if constexpr (sizeof(T) == 4) {
-    if (!output.pooled) src = ctx.hidden.get();  // fp32 hidden states are copied as they are
+  if (output.pooled) {
+    count = size_t(last - first) * dim;
+    launch_pool<T>(stream, ctx.device_batch(), last - first, ctx.hidden.get(), dim, output.pooling == Pooling::kMean,
+                   output.normalize, ctx.out.get());
+  } else {
+    count = size_t(tokens) * dim;
+    if constexpr (sizeof(T) == 2)
+      launch_half_to_float(stream, ctx.device_batch().counts, shape.tokens, dim, ctx.hidden.get(), ctx.out.get());
+    else
+      src = ctx.hidden.get();
   }
   ACGS_CUDA(cudaMemcpyAsync(ctx.host_out.get(), src, count * sizeof(float), cudaMemcpyDeviceToHost, stream));
   ACGS_CUDA(cudaStreamSynchronize(stream));
   // Capture only now, with the stream idle and every kernel and cuBLASLt module already loaded by the
-  // direct run above: the next run of this bucket and output mode replays the graph.
+  // direct run above: the next run of this bucket replays the graph.
   if (graphs && !graph) {
     try {
-      capture(ctx, shape, output);
+      capture(ctx, shape);
     } catch (const Error& e) {
       // Results are already correct without graphs; losing them costs only launch overhead, so degrade
       // loudly instead of failing every later call.
@@ -156,25 +156,13 @@ size_t CudaBackend<T>::run_piece(ExecContext<T>& ctx, const TokenBatch& batch, i
 }
 
 template <typename T>
-void CudaBackend<T>::enqueue_run(ExecContext<T>& ctx, const RunShape& shape, const Output& output) {
-  const cudaStream_t stream = ctx.stream.get();
-  const int dim = config().dim;
-  enqueue_encoder(model_, algos_, ctx, shape);
-  if (output.pooled)
-    launch_pool<T>(stream, ctx.device_batch(), shape.sequences, ctx.hidden.get(), dim,
-                   output.pooling == Pooling::kMean, output.normalize, ctx.out.get());
-  else if constexpr (sizeof(T) == 2)
-    launch_half_to_float(stream, ctx.device_batch().counts, shape.tokens, dim, ctx.hidden.get(), ctx.out.get());
-}
-
-template <typename T>
-void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape, const Output& output) {
+void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape) {
   const cudaStream_t stream = ctx.stream.get();
   // Thread-local mode: other callers' contexts may allocate or synchronize meanwhile.
   ACGS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   cudaGraph_t graph = nullptr;
   try {
-    enqueue_run(ctx, shape, output);
+    enqueue_encoder(model_, algos_, ctx, shape);
   } catch (...) {
     if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph) cudaGraphDestroy(graph);
     throw;
@@ -184,7 +172,7 @@ void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape, const O
   const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
   cudaGraphDestroy(graph);
   check_cuda(status, "cudaGraphInstantiate");
-  ctx.graphs.insert(output.key(shape), exec);
+  ctx.graphs.insert(shape.key(), exec);
 }
 
 template class CudaBackend<float>;

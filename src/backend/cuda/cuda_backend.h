@@ -38,8 +38,6 @@ class CudaBackend final : public Backend {
     bool pooled = false;
     Pooling pooling = Pooling::kMean;
     bool normalize = false;
-    // Graph cache key: the shape's key (below bit 56) with the output mode in bits 56..58.
-    uint64_t key(const RunShape& shape) const;
   };
   class Lease;
 
@@ -50,10 +48,7 @@ class CudaBackend final : public Backend {
   void run(const TokenBatch& batch, const Output& output, float* dst);
   // One piece, sequences [first, last); returns the number of floats left in ctx.host_out.
   size_t run_piece(ExecContext<T>& ctx, const TokenBatch& batch, int first, int last, const Output& output);
-  // The encoder then the output kernel (pooling, or widening fp16 hidden states), all with bucket-sized
-  // launches, so one graph per (shape, output) covers the whole device side of a run.
-  void enqueue_run(ExecContext<T>& ctx, const RunShape& shape, const Output& output);
-  void capture(ExecContext<T>& ctx, const RunShape& shape, const Output& output);
+  void capture(ExecContext<T>& ctx, const RunShape& shape);
 
   DeviceModel<T> model_;
   AlgoTable algos_;

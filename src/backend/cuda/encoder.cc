@@ -28,9 +28,6 @@ void enqueue_encoder(const DeviceModel<T>& model, const AlgoTable& algos, ExecCo
                  ctx.workspace.get());
   };
 
-  // fp16 mode runs GELU inside the FFN1 GEMM (tanh form, see LtGemm::epilogue); fp32 keeps the exact pass.
-  const bool gelu_fused =
-      ctx.gemm.epilogue(gemm_shape(c, GemmKind::kFfn1, rows)) == CUBLASLT_EPILOGUE_GELU_BIAS;
   launch_embedding_layer_norm<T>(stream, batch, rows, model.word.get(), model.position.get(), model.emb_gamma.get(),
                                  model.emb_beta.get(), c.dim, c.layer_norm_eps, ctx.hidden.get());
   for (const DeviceLayer<T>& l : model.layers) {
@@ -41,7 +38,7 @@ void enqueue_encoder(const DeviceModel<T>& model, const AlgoTable& algos, ExecCo
     launch_add_layer_norm<T>(stream, batch.counts, rows, ctx.hidden.get(), ctx.tmp.get(), l.sa_gamma.get(),
                              l.sa_beta.get(), c.dim, c.layer_norm_eps);
     gemm(GemmKind::kFfn1, ctx.hidden.get(), l.ffn1_w, l.ffn1_b, ctx.inner.get());
-    if (!gelu_fused) launch_gelu<T>(stream, batch.counts, rows, c.hidden_dim, ctx.inner.get());
+    launch_gelu<T>(stream, batch.counts, rows, c.hidden_dim, ctx.inner.get());
     gemm(GemmKind::kFfn2, ctx.inner.get(), l.ffn2_w, l.ffn2_b, ctx.tmp.get());
     launch_add_layer_norm<T>(stream, batch.counts, rows, ctx.hidden.get(), ctx.tmp.get(), l.out_gamma.get(),
                              l.out_beta.get(), c.dim, c.layer_norm_eps);

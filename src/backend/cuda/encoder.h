@@ -2,8 +2,7 @@
 // The fixed launch sequence of a DistilBERT forward pass on one execution context:
 //   embeddings + LayerNorm
 //   per layer: QKV GEMM (+bias) -> fused attention -> out_lin GEMM (+bias) -> residual + LayerNorm
-//              -> lin1 GEMM (+bias; fp16: + tanh GELU epilogue) -> exact erf GELU (fp32 only)
-//              -> lin2 GEMM (+bias) -> residual + LayerNorm
+//              -> lin1 GEMM (+bias) -> exact GELU -> lin2 GEMM (+bias) -> residual + LayerNorm
 // Everything is enqueued on the context's stream with device-side batch sizes, so the same sequence is
 // either run directly or captured once into a CUDA graph per shape bucket and replayed.
 #include <cstdint>
@@ -20,7 +19,6 @@ struct RunShape {
   int bucket_index = 0;  // its index in the algorithm table
   int sequences = 0;     // round_sequences(real sequences): attention grid
   int max_len = 0;       // round_length(longest sequence): attention grid
-  // Below bit 56 (tokens < 2^24); CudaBackend adds the output mode above it.
   uint64_t key() const { return uint64_t(tokens) << 32 | uint64_t(sequences) << 16 | uint64_t(max_len); }
 };
 RunShape run_shape(int tokens, int sequences, int max_len);

@@ -10,9 +10,10 @@ namespace {
 // The descriptors of one GEMM call, destroyed on scope exit (also when a check throws).
 class Descriptors {
  public:
-  Descriptors(cudaDataType_t type, const GemmShape& shape, cublasLtEpilogue_t epilogue, const void* bias) {
+  Descriptors(cudaDataType_t type, const GemmShape& shape, const void* bias) {
     ACGS_CUBLAS(cublasLtMatmulDescCreate(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
+    const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     set(CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof(transa));
     set(CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof(transb));
     set(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue));
@@ -63,12 +64,8 @@ LtGemm::~LtGemm() {
   if (handle_) cublasLtDestroy(handle_);
 }
 
-cublasLtEpilogue_t LtGemm::epilogue(const GemmShape& shape) const {
-  return shape.gelu && type_ == CUDA_R_16F ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
-}
-
 std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, const void* bias, int count) const {
-  const Descriptors desc(type_, shape, epilogue(shape), bias);
+  const Descriptors desc(type_, shape, bias);
   cublasLtMatmulPreference_t pref = nullptr;
   ACGS_CUBLAS(cublasLtMatmulPreferenceCreate(&pref));
   std::vector<cublasLtMatmulHeuristicResult_t> results(count);
@@ -92,7 +89,7 @@ std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, con
 }
 
 bool LtGemm::supports(const GemmShape& shape, const void* bias, const cublasLtMatmulAlgo_t& algo) const {
-  const Descriptors desc(type_, shape, epilogue(shape), bias);
+  const Descriptors desc(type_, shape, bias);
   cublasLtMatmulHeuristicResult_t result{};
   const cublasStatus_t status =
       cublasLtMatmulAlgoCheck(handle_, desc.op(), desc.a(), desc.b(), desc.d(), desc.d(), &algo, &result);
@@ -101,7 +98,7 @@ bool LtGemm::supports(const GemmShape& shape, const void* bias, const cublasLtMa
 
 void LtGemm::run(cudaStream_t stream, const GemmShape& shape, const cublasLtMatmulAlgo_t& algo, const void* x,
                  const void* w, const void* bias, void* y, void* workspace) const {
-  const Descriptors desc(type_, shape, epilogue(shape), bias);
+  const Descriptors desc(type_, shape, bias);
   const float alpha = 1.0f, beta = 0.0f;
   ACGS_CUBLAS(cublasLtMatmul(handle_, desc.op(), &alpha, w, desc.a(), x, desc.b(), &beta, y, desc.d(), y, desc.d(),
                              &algo, workspace, kGemmWorkspaceBytes, stream));

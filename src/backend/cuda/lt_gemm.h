@@ -6,7 +6,6 @@
 // ld = in used transposed (TRANSA = T), and y an (out x tokens) matrix with ld = out: the "TN" layout,
 // the one cuBLASLt's fastest fp16 kernels are built for. The bias (one value per output feature, i.e. per
 // row of D) is added by the BIAS epilogue in fp32 before the result is rounded to the storage type.
-// FFN1's GELU is fused as the GELU_BIAS epilogue in fp16 mode only (see LtGemm::epilogue).
 // fp16 mode: fp16 A/B/C/D, fp32 accumulation and scale (CUBLAS_COMPUTE_32F). fp32 mode: fp32 everywhere,
 // CUBLAS_COMPUTE_32F without TF32, so fp32 results stay within fp32 rounding.
 #include <cublasLt.h>
@@ -24,7 +23,6 @@ const char* gemm_name(GemmKind kind);  // "qkv", "attn_out", "ffn1", "ffn2" (the
 
 struct GemmShape {
   int tokens = 0, out = 0, in = 0;
-  bool gelu = false;  // GELU follows the bias (FFN1); LtGemm::epilogue says whether run() applies it
 };
 
 // cuBLASLt wants 32 MiB of workspace on Hopper for its best kernels; one per execution context.
@@ -38,13 +36,6 @@ class LtGemm {
   LtGemm(const LtGemm&) = delete;
   LtGemm& operator=(const LtGemm&) = delete;
 
-  // The epilogue run() applies to `shape`. CUBLASLT_EPILOGUE_GELU_BIAS for a `gelu` shape in fp16 mode:
-  // cuBLASLt's GELU is the tanh approximation, at most 4.7e-4 from the exact erf GELU (max over
-  // x in [-10, 10], at x = 2.70), below the fp16 rounding of FFN1's outputs (ulp 2e-3 at 2.7); the fp16
-  // parity error was 6.9e-3 against a 2e-2 gate with the separate erf pass (H100 run 1). Fusing saves a
-  // read and write of [tokens, hidden_dim] per layer. fp32 mode (gate 1e-3) keeps CUBLASLT_EPILOGUE_BIAS
-  // and the exact erf pass, so its caller must apply GELU itself.
-  cublasLtEpilogue_t epilogue(const GemmShape& shape) const;
   // Up to `count` algorithms cuBLASLt's heuristic proposes for this shape, best guess first, each needing
   // at most kGemmWorkspaceBytes. `bias` is any pointer with the alignment the real bias will have (the
   // heuristic depends on pointer alignment, not contents). Empty when nothing supports the shape.

@@ -6,8 +6,8 @@
 namespace acgs::cuda {
 
 // x = x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) in place: the exact GELU of DistilBERT (torch's default
-// nn.functional.gelu), computed in fp32. Used in fp32 mode only: cuBLASLt's GELU epilogue is the tanh
-// approximation, which fits the fp16 error budget but not fp32's (see LtGemm::epilogue).
+// nn.functional.gelu), computed in fp32. cuBLASLt's GELU epilogue is not documented to be the erf form, so
+// the FFN's first GEMM adds only the bias and this kernel applies the activation.
 template <typename T>
 void launch_gelu(cudaStream_t stream, const int* counts, int rows, int cols, T* x);
 

@@ -8,8 +8,7 @@ namespace acgs::cuda {
 
 // pooled[s] = mean over sequence s's tokens of hidden (mean = true) or its first token (mean = false),
 // optionally divided by its L2 norm (floored at 1e-12 like torch.nn.functional.normalize).
-// hidden: [tokens, dim] T; pooled: [counts[1], dim] fp32; sums in fp32. One block per sequence, launched
-// for `sequences` >= counts[1] (a graph's sequence bucket); blocks past counts[1] exit.
+// hidden: [tokens, dim] T; pooled: [sequences, dim] fp32; sums in fp32. One block per sequence.
 template <typename T>
 void launch_pool(cudaStream_t stream, const DeviceBatch& batch, int sequences, const T* hidden, int dim,
                  bool mean, bool normalize, float* pooled);
