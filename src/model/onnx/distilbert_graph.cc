@@ -297,14 +297,15 @@ class Matcher {
     bool saw_gelu = false;
     std::vector<std::string> frontier{ffn1[0].out};
     std::set<std::string> seen;
-    while (!frontier.empty() && !ffn2) {
+    // The whole elementwise region is walked (not stopped at lin2), so the Erf is seen on any path order.
+    while (!frontier.empty()) {
       const std::string x = frontier.back();
       frontier.pop_back();
       if (!seen.insert(x).second || seen.size() > 32) continue;
       for (const Node* n : consumers(x)) {
         if (auto lin = linear_at(*n, x); lin && lin->in == hidden && lin->out_features == config.dim) {
-          ffn2 = lin;
-          break;
+          if (!ffn2) ffn2 = lin;
+          continue;
         }
         if (n->op_type() == "Erf" || n->op_type() == "Gelu") saw_gelu = true;
         for (const std::string& o : n->output()) frontier.push_back(o);
