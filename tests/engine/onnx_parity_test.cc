@@ -55,7 +55,9 @@ class OnnxParity : public ::testing::Test {
     std::istringstream in(test::read_file(*tmp_ / "ort.jsonl"));
     for (std::string line; std::getline(in, line);) {
       std::vector<float> flat;
-      for (const auto& row : nlohmann::json::parse(line)["last_hidden_state"])
+      // Named: a range-for over a member of a temporary would dangle (the temporary dies before the loop).
+      const nlohmann::json parsed = nlohmann::json::parse(line);
+      for (const auto& row : parsed["last_hidden_state"])
         for (const auto& v : row) flat.push_back(v.get<float>());
       out.push_back(flat);
     }
