@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -68,17 +69,17 @@ TEST(ServeCli, SigtermDrainsInFlightRequestsAndExitsZero) {
   EXPECT_EQ(health->status, 200);
 
   // This request waits ~1.5 s in the batcher; SIGTERM arrives while it is in flight.
-  httplib::Result in_flight;
+  std::optional<httplib::Result> in_flight;  // httplib 0.11's Result has no default constructor
   std::thread slow([&] {
     httplib::Client c2("127.0.0.1", port);
     c2.set_read_timeout(30, 0);
-    in_flight = c2.Post("/embed", R"({"inputs":"finish me"})", "application/json");
+    in_flight.emplace(c2.Post("/embed", R"({"inputs":"finish me"})", "application/json"));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(kill(p.pid, SIGTERM), 0);
   slow.join();
-  ASSERT_TRUE(in_flight);
-  EXPECT_EQ(in_flight->status, 200);
+  ASSERT_TRUE(in_flight && *in_flight);
+  EXPECT_EQ((*in_flight)->status, 200);
   EXPECT_NE(read_until(p.err, "\"stopped\""), "");
   int status = 0;
   ASSERT_EQ(waitpid(p.pid, &status, 0), p.pid);
