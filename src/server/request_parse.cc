@@ -106,6 +106,9 @@ Json parse_json_body(std::string_view body) {
     if (what.find("surrogate") != std::string::npos)
       throw ApiError(422, "request body has a string with an invalid \\u surrogate escape: " + what);
     throw ApiError(400, "request body is not valid JSON: " + what);
+  } catch (const Json::out_of_range& e) {
+    // A number literal beyond double's range (e.g. 1E999): valid JSON grammar, but not a value we can hold.
+    throw ApiError(400, std::string("request body has a number out of range: ") + e.what());
   }
 }
 

@@ -74,6 +74,7 @@ TEST(RequestParse, BodyErrors) {
   EXPECT_EQ(status_of([] { parse_json_body("{\"inputs\": \"\xff\"}"); }), 422);
   EXPECT_EQ(status_of([] { parse_json_body(R"({"inputs": "\ud800"})"); }), 422);
   EXPECT_EQ(status_of([] { parse_json_body(std::string(100, '[') + std::string(100, ']')); }), 400);
+  EXPECT_EQ(status_of([] { parse_json_body(R"({"inputs": 1E999})"); }), 400);  // found by fuzz_server_request
   EXPECT_EQ(parse_json_body(R"({"inputs": "\u00e9"})")["inputs"], "\xc3\xa9");
 }
 
