@@ -52,8 +52,7 @@ void register_tokenize(CLI::App& app) {
       try {
         append_ids(out, tokenizer.encode(parse_text_line(line, line_no), opts->max_length));
       } catch (const Error& e) {
-        const std::string message = e.what();
-        out = error_json(message.starts_with("line ") ? message : "line " + std::to_string(line_no) + ": " + message);
+        out = line_error_json(e.what(), line_no);
         out += '\n';
       }
       std::fwrite(out.data(), 1, out.size(), stdout);
