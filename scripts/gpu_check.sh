@@ -6,9 +6,10 @@
 # Needs the bundle made here by scripts/gpu_bundle.sh (build-gpu/bundle/ or build-gpu/acgs-gpu-bundle.tar.xz;
 # ACGS_BUNDLE=DIR names another folder holding bin/acgs-infer). Stages, in this order: GPU info, bundle,
 # synthetic models, smoke (embed on the tiny model), parity (cuda-fp16/fp32 hidden states vs our reference and
-# vs PyTorch fp32), our benchmarks, the PyTorch fp16 peer (eager and SDPA), engine plan build + load, GPU unit
-# tests, compute-sanitizer memcheck, summary table against the issue's targets. Every stage runs under a timeout
-# inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
+# vs PyTorch fp32, also with the mma attention kernel forced), our benchmarks, the per-op GPU profile
+# (ACGS_CUDA_PROFILE=1), the attention kernel A/B (wmma vs mma forced), the PyTorch fp16 peer (eager and SDPA),
+# engine plan build + load, GPU unit tests, compute-sanitizer memcheck, summary table against the issue's
+# targets. Every stage runs under a timeout inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
 # ones. Writes $OUT/gpu_results.json, $OUT/gpu_check.log and per-stage logs ($OUT defaults to ./gpu_out).
 # Without a GPU (this machine) the GPU stages print "skipped: no CUDA device" and the rest still run.
 # ACGS_GPU_DRYRUN=1 runs the GPU stages anyway with CPU stand-ins (the reference backend under the cuda-*
@@ -73,12 +74,15 @@ DRYRUN=${ACGS_GPU_DRYRUN:-0}
 # What runs under each label, on which model, how long: the real thing, or the dry-run stand-ins.
 if ((DRYRUN)); then
   BK_fp16=reference BK_fp32=reference SAMPLES_B1=20 SAMPLES_B128=3 TORCH_DEV=cpu TORCH_DTYPE=float32 TORCH_ITERS=10
+  SAMPLES_PROFILE_B1=5 SAMPLES_PROFILE_BIG=2
   BIG=8  # stands in for batch 128
 else
   BK_fp16=cuda-fp16 BK_fp32=cuda-fp32 SAMPLES_B1=1000 SAMPLES_B128=100 TORCH_DEV=cuda TORCH_DTYPE=float16 TORCH_ITERS=300
+  SAMPLES_PROFILE_B1=300 SAMPLES_PROFILE_BIG=30
   BIG=128
 fi
 export REPO OUT WORK PY HAVE_GPU DRYRUN BIG BK_fp16 BK_fp32 SAMPLES_B1 SAMPLES_B128 TORCH_DEV TORCH_DTYPE TORCH_ITERS
+export SAMPLES_PROFILE_B1 SAMPLES_PROFILE_BIG
 note "repo $REPO, out $OUT, work $WORK, python ${PY:-none}, gpu $HAVE_GPU, dry run $DRYRUN, budget ${BUDGET}s"
 
 gpu_info() {
@@ -90,6 +94,11 @@ gpu_info() {
     echo "$NO_GPU"
   fi
   command -v nvcc >/dev/null && nvcc --version | tail -2
+  # Availability only: whether the next session can use Nsight Systems / Compute for deeper profiles.
+  local tool
+  for tool in nsys ncu; do
+    echo "$tool: $(command -v "$tool" || ls /usr/local/cuda/bin/"$tool" 2>/dev/null || echo 'not found')"
+  done
   [ -n "$PY" ] && "$PY" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__,
 "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
   return 0
@@ -243,9 +252,10 @@ memcheck() {
   cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
   [ -n "$cs" ] || { echo "compute-sanitizer not found"; return 1; }
   local p rc=0
-  for p in fp16 fp32; do
-    LD_LIBRARY_PATH=$OUR_LD "$cs" --tool memcheck --error-exitcode 99 --print-limit 20 \
-      "$REAL_BIN" embed --model "$TINY" --backend "cuda-$p" <"$WORK/texts2.jsonl" >>"$OUT/sanitizer.log" 2>&1
+  # fp16 runs with each attention kernel forced (the startup probe also runs both under auto).
+  for p in fp16:wmma fp16:mma fp32:auto; do
+    ACGS_CUDA_ATTENTION=${p#*:} LD_LIBRARY_PATH=$OUR_LD "$cs" --tool memcheck --error-exitcode 99 --print-limit 20 \
+      "$REAL_BIN" embed --model "$TINY" --backend "cuda-${p%%:*}" <"$WORK/texts2.jsonl" >>"$OUT/sanitizer.log" 2>&1
     local r=$?
     echo "memcheck cuda-$p: exit $r; $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer.log" | tail -1)"
     ((r != 0)) && rc=1
@@ -263,6 +273,10 @@ parity() {
       <"$WORK/texts.jsonl" >"$WORK/hidden_${b%%:*}.jsonl" || return 1
     args+=(--ours "${b%%:*}=$WORK/hidden_${b%%:*}.jsonl")
   done
+  # The FlashAttention-2 style kernel forced, whatever the startup probe picks (it must pass the same gate).
+  ACGS_CUDA_ATTENTION=mma "$BIN" embed --model "$BASE" --backend "$BK_fp16" --output hidden --max-length 128 \
+    --batch-size 16 <"$WORK/texts.jsonl" >"$WORK/hidden_cuda-fp16-mma.jsonl" || return 1
+  args+=(--ours "cuda-fp16-mma=$WORK/hidden_cuda-fp16-mma.jsonl")
   "$PY" "$REPO/tools/oracle/gpu_peer.py" parity --model "$BASE" --ids "$WORK/ids.jsonl" "${args[@]}" \
     --baseline reference --device "$TORCH_DEV" --out "$WORK/parity.json"
 }
@@ -283,6 +297,35 @@ bench_ours() {
   return $rc
 }
 export -f bench_ours
+
+# ---- per-op GPU time (ACGS_CUDA_PROFILE=1: direct launches behind a hold kernel, an event after every op) ----
+profile() {
+  local b n rc=0
+  for b in 1 "$BIG"; do
+    n=$SAMPLES_PROFILE_B1
+    [ "$b" = 1 ] || n=$SAMPLES_PROFILE_BIG
+    ACGS_CUDA_PROFILE=1 "$BIN" bench --model "$BASE" --backend "$BK_fp16" --batch "$b" --seqs 128 --samples "$n" \
+      --warmup 3 >"$WORK/profile_b${b}x128.json" 2>"$WORK/profile_b${b}x128.txt" || rc=1
+    cp "$WORK/profile_b${b}x128.txt" "$OUT/"
+    cat "$WORK/profile_b${b}x128.json" "$WORK/profile_b${b}x128.txt"
+  done
+  return $rc
+}
+export -f profile
+
+# ---- attention kernels A/B: the same benchmarks with each fp16 attention kernel forced ----------------------
+attention_ab() {
+  local k rc=0
+  for k in wmma mma; do
+    ACGS_CUDA_ATTENTION=$k "$BIN" bench --model "$BASE" --backend "$BK_fp16" --batch 1 --seqs 128 \
+      --samples "$SAMPLES_B1" --warmup $((SAMPLES_B1 / 10)) >"$WORK/ab_${k}_b1.json" || rc=1
+    ACGS_CUDA_ATTENTION=$k "$BIN" bench --model "$BASE" --backend "$BK_fp16" --throughput --batch "$BIG" --seqs 128 \
+      --samples "$SAMPLES_B128" --warmup $((SAMPLES_B128 / 10 + 1)) >"$WORK/ab_${k}_b128.json" || rc=1
+    cat "$WORK/ab_${k}_b1.json" "$WORK/ab_${k}_b128.json"
+  done
+  return $rc
+}
+export -f attention_ab
 
 # ---- engine plan: build (autotune) and load ----------------------------------------------------------------
 plan() {
@@ -318,6 +361,8 @@ gpu_stage smoke 60 smoke
 gpu_stage gpu_tests 90 gpu_tests
 if [ -z "$PY" ]; then skip parity "no python with torch"; else gpu_stage parity 90 parity; fi
 gpu_stage bench_ours 90 bench_ours
+gpu_stage profile 30 profile
+gpu_stage attention_ab 60 attention_ab
 if [ -z "$PY" ]; then skip torch_peer "no python with torch"; else gpu_stage torch_peer 90 torch_peer; fi
 gpu_stage plan 60 plan
 if ((!HAVE_GPU)); then skip memcheck "$NO_GPU"; else gpu_stage memcheck 60 memcheck; fi

@@ -67,12 +67,17 @@ def main():
     ours = {p: {"b1": load(w / f"bench_cuda-{p}_b1.json"), "b128": load(w / f"bench_cuda-{p}_b128.json")}
             for p in ("fp16", "fp32")}
     torch_bench = load(w / "torch_bench.json")
+    attention_ab = {k: {"b1": load(w / f"ab_{k}_b1.json"), "b128": load(w / f"ab_{k}_b128.json")}
+                    for k in ("wmma", "mma")}
+    profiles = {b: (w / f"profile_b{b}x128.txt").read_text() if (w / f"profile_b{b}x128.txt").exists() else ""
+                for b in (1, args.big_batch)}
     results = {"stages": stages(w), "parity": parity, "ours": ours, "torch": torch_bench,
+               "attention_ab": attention_ab, "profiles": profiles,
                "optimize": load(w / "optimize.json"), "plan_info": load(w / "plan_info.json")}
 
     targets = []
     backends = (parity or {}).get("backends", {})
-    for name, tol in (("cuda-fp16", 2e-2), ("cuda-fp32", 1e-3)):
+    for name, tol in (("cuda-fp16", 2e-2), ("cuda-fp16-mma", 2e-2), ("cuda-fp32", 1e-3)):
         entry = backends.get(name, {})
         check(targets, f"{name} max abs vs reference", entry.get("vs_reference", {}).get("max_abs"), "<=", tol)
         check(targets, f"{name} max abs vs torch fp32", entry.get("vs_torch", {}).get("max_abs"), "<=", tol)
@@ -119,6 +124,18 @@ def main():
         dtype = {"float16": "fp16", "float32": "fp32", "bfloat16": "bf16"}.get((torch_bench or {}).get("dtype"), "fp16")
         lines.append(f"  {'torch ' + dtype + ' ' + attn:<30} {'':>10} {'':>10} {fmt(t1 and t1['p50']):>11} "
                      f"{fmt(t1 and t1['p99']):>11} {fmt(t128 and t128['seq_per_s']):>15}")
+    notes = (ours["fp16"]["b1"] or {}).get("notes")
+    if notes:
+        lines.append(f"  cuda-fp16 startup choice: {notes}"[:400])
+    lines.append("attention kernels forced (ACGS_CUDA_ATTENTION):")
+    for k in ("wmma", "mma"):
+        ms = ((attention_ab[k]["b1"] or {}).get("ms") or {}).get("128", {})
+        lines.append(f"  {'acgs cuda-fp16 ' + k:<30} {'':>10} {'':>10} {fmt(ms.get('p50')):>11} "
+                     f"{fmt(ms.get('p99')):>11} {fmt((attention_ab[k]['b128'] or {}).get('seq_per_s')):>15}")
+    for b, text in profiles.items():
+        if text.strip():
+            lines.append(f"per-op GPU profile, b{b}x128 (ACGS_CUDA_PROFILE=1):")
+            lines.extend("  " + line for line in text.rstrip().splitlines())
     lines.append("targets:")
     for t in targets:
         mark = {True: "PASS", False: "FAIL", None: "info" if t["op"] == "info" else "n/a "}[t["pass"]]

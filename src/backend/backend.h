@@ -16,6 +16,7 @@ struct BackendInfo {
   std::string name;       // "reference", "cpu", "cpu-int8", "cuda-fp32", "cuda-fp16"
   std::string precision;  // "fp32", "int8", "fp16"
   std::string device;     // CPU model name or GPU name
+  std::string notes = {};  // choices the backend made at startup (CUDA: which attention kernel and why)
 };
 
 class Backend {

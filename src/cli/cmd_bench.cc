@@ -144,6 +144,7 @@ void run_bench(const BenchOptions& opt) {
   out["backend"] = info.name;
   out["precision"] = info.precision;
   out["device"] = info.device;
+  if (!info.notes.empty()) out["notes"] = info.notes;
   out["threads"] = opt.threads;
   out["batch"] = opt.batch;
   out["op"] = opt.op;

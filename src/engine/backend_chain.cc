@@ -208,6 +208,7 @@ class Chain {
     a.available = true;
     a.reason.clear();
     a.device = b->info().device;
+    a.notes = b->info().notes;
     result_.active = a.name;
     result_.backend = std::move(b);
     return true;

@@ -53,6 +53,7 @@ struct BackendAttempt {
   std::string reason;     // why not available / why skipped; empty for the active one
   std::string precision;  // fp32 | fp16 | int8
   std::string device;
+  std::string notes;      // BackendInfo::notes of the active backend
 };
 
 struct PlanState {

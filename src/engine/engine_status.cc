@@ -65,6 +65,7 @@ nlohmann::ordered_json Engine::status_json() const {
     if (!a.reason.empty()) b["reason"] = a.reason;
     b["precision"] = a.precision;
     b["device"] = a.device.empty() ? Json(nullptr) : Json(a.device);
+    if (!a.notes.empty()) b["notes"] = a.notes;
     backends.push_back(b);
   }
   j["backends"] = backends;

@@ -109,7 +109,8 @@ TEST(CudaPlugin, StaleAbiIsRejected) {
   const cuda::PluginApi* api = nullptr;
   const CudaPluginInfo info = load_with(ACGS_STALE_PLUGIN, &api);
   EXPECT_EQ(api, nullptr);
-  EXPECT_NE(info.reason.find("plugin ABI version 999, this acgs-infer needs 1"), std::string::npos) << info.reason;
+  const std::string want = "plugin ABI version 999, this acgs-infer needs " + std::to_string(cuda::kAbiVersion);
+  EXPECT_NE(info.reason.find(want), std::string::npos) << info.reason;
 }
 
 TEST(CudaPlugin, NotAPluginLibrary) {

@@ -12,8 +12,8 @@
 
 namespace acgs::cuda {
 
-// The shape of GEMM `kind` at `tokens` rows for this model.
-GemmShape gemm_shape(const ModelConfig& config, GemmKind kind, int tokens);
+// The shape and epilogue of GEMM `kind` at `tokens` rows for this model, in the mode storing `type`.
+GemmShape gemm_shape(const ModelConfig& config, GemmKind kind, int tokens, cudaDataType_t type);
 
 // Device pointers the tuner runs the GEMMs on: x and y large enough for every bucket, w and bias those of
 // one layer per GEMM kind (contents only matter for timing, not for correctness).
@@ -34,7 +34,8 @@ class AlgoTable {
   static AlgoTable autotune(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
                             cudaStream_t stream, void* workspace);
   // The plan's algorithms, each checked with cublasLtMatmulAlgoCheck on this device; Error(kInvalidModel)
-  // naming the entry when one is missing or unusable.
+  // naming the entry when one is missing or unusable, or was tuned for another epilogue (fp16 plans written
+  // before the FFN1 GEMM fused GELU record BIAS there and must be rebuilt).
   static AlgoTable from_plan(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
                              const std::vector<plan::GemmAlgo>& algos);
 
@@ -45,6 +46,7 @@ class AlgoTable {
   int buckets() const { return int(buckets_.size()); }
 
  private:
+  cudaDataType_t type_ = CUDA_R_16F;        // the mode's storage type (decides the epilogues)
   std::vector<int> buckets_;                 // token buckets, ascending
   std::vector<cublasLtMatmulAlgo_t> algos_;  // [bucket][kind]
   std::vector<float> time_us_;               // [bucket][kind], 0 when not timed

@@ -3,13 +3,11 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
 #include "backend/cuda/encoder.h"
-#include "backend/cuda/kernels/elementwise.h"
-#include "backend/cuda/kernels/pooling.h"
-#include "backend/pooling.h"
 #include "common/error.h"
 
 namespace acgs::cuda {
@@ -32,16 +30,23 @@ class CudaBackend<T>::Lease {
 };
 
 template <typename T>
-CudaBackend<T>::CudaBackend(DeviceModel<T> model, AlgoTable algos, std::unique_ptr<ExecContext<T>> first,
-                            int device, BackendInfo info, bool use_graphs)
+CudaBackend<T>::CudaBackend(DeviceModel<T> model, AlgoTable algos, AttentionKernel attention,
+                            std::unique_ptr<ExecContext<T>> first, int device, BackendInfo info, bool use_graphs)
     : model_(std::move(model)),
       algos_(std::move(algos)),
+      attention_(attention),
       capacity_(first->capacity),
       device_(device),
       info_(std::move(info)),
       use_graphs_(use_graphs) {
   idle_.push_back(std::move(first));
   created_ = 1;
+  if (profiling_requested()) profile_ = std::make_unique<OpProfile>();
+}
+
+template <typename T>
+CudaBackend<T>::~CudaBackend() {
+  if (profile_) std::fputs(profile_->table(info_.name + " on " + info_.device).c_str(), stderr);
 }
 
 template <typename T>
@@ -78,18 +83,18 @@ template <typename T>
 void CudaBackend<T>::forward(const TokenBatch& batch, std::span<float> hidden) {
   check_batch(batch, config());
   check_output(hidden, size_t(batch.total_tokens()) * config().dim, "hidden");
-  run(batch, Output{}, hidden.data());
+  run(batch, RunOutput{}, hidden.data());
 }
 
 template <typename T>
 void CudaBackend<T>::embed(const TokenBatch& batch, Pooling pooling, bool normalize, std::span<float> pooled) {
   check_batch(batch, config());
   check_output(pooled, size_t(batch.size()) * config().dim, "pooled");
-  run(batch, Output{true, pooling, normalize}, pooled.data());
+  run(batch, RunOutput{true, pooling, normalize}, pooled.data());
 }
 
 template <typename T>
-void CudaBackend<T>::run(const TokenBatch& batch, const Output& output, float* dst) {
+void CudaBackend<T>::run(const TokenBatch& batch, const RunOutput& output, float* dst) {
   ACGS_CUDA(cudaSetDevice(device_));
   Lease lease = acquire();
   ExecContext<T>& ctx = *lease;
@@ -108,42 +113,34 @@ void CudaBackend<T>::run(const TokenBatch& batch, const Output& output, float* d
 
 template <typename T>
 size_t CudaBackend<T>::run_piece(ExecContext<T>& ctx, const TokenBatch& batch, int first, int last,
-                                 const Output& output) {
-  const int dim = config().dim;
+                                 const RunOutput& output) {
   const int tokens = batch.offsets[last] - batch.offsets[first];
   int longest = 0;
   for (int i = first; i < last; ++i) longest = std::max(longest, batch.length(i));
   const RunShape shape = run_shape(tokens, last - first, longest);
+  const size_t count = size_t(output.pooled ? last - first : tokens) * config().dim;
+  if (profile_) {
+    run_profiled(ctx, batch, first, last, shape, output, count);
+    return count;
+  }
   const cudaStream_t stream = ctx.stream.get();
 
   ctx.upload_batch(batch, first, last);
   const bool graphs = use_graphs_.load(std::memory_order_relaxed);
-  const cudaGraphExec_t graph = graphs ? ctx.graphs.find(shape.key()) : nullptr;
+  const uint64_t key = output.graph_key(shape);
+  const cudaGraphExec_t graph = graphs ? ctx.graphs.find(key) : nullptr;
   if (graph)
     ACGS_CUDA(cudaGraphLaunch(graph, stream));
   else
-    enqueue_encoder(model_, algos_, ctx, shape);
-
-  size_t count = 0;
-  const float* src = ctx.out.get();
-  if (output.pooled) {
-    count = size_t(last - first) * dim;
-    launch_pool<T>(stream, ctx.device_batch(), last - first, ctx.hidden.get(), dim, output.pooling == Pooling::kMean,
-                   output.normalize, ctx.out.get());
-  } else {
-    count = size_t(tokens) * dim;
-    if constexpr (sizeof(T) == 2)
-      launch_half_to_float(stream, ctx.device_batch().counts, shape.tokens, dim, ctx.hidden.get(), ctx.out.get());
-    else
-      src = ctx.hidden.get();
-  }
-  ACGS_CUDA(cudaMemcpyAsync(ctx.host_out.get(), src, count * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    enqueue_forward(model_, algos_, attention_, ctx, shape, output);
+  ACGS_CUDA(cudaMemcpyAsync(ctx.host_out.get(), output_source(ctx, output), count * sizeof(float),
+                            cudaMemcpyDeviceToHost, stream));
   ACGS_CUDA(cudaStreamSynchronize(stream));
   // Capture only now, with the stream idle and every kernel and cuBLASLt module already loaded by the
-  // direct run above: the next run of this bucket replays the graph.
+  // direct run above: the next run of this bucket and output mode replays the graph.
   if (graphs && !graph) {
     try {
-      capture(ctx, shape);
+      capture(ctx, shape, output);
     } catch (const Error& e) {
       // Results are already correct without graphs; losing them costs only launch overhead, so degrade
       // loudly instead of failing every later call.
@@ -156,13 +153,41 @@ size_t CudaBackend<T>::run_piece(ExecContext<T>& ctx, const TokenBatch& batch, i
 }
 
 template <typename T>
-void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape) {
+void CudaBackend<T>::run_profiled(ExecContext<T>& ctx, const TokenBatch& batch, int first, int last,
+                                  const RunShape& shape, const RunOutput& output, size_t count) {
+  const cudaStream_t stream = ctx.stream.get();
+  if (!ctx.timeline) ctx.timeline = std::make_unique<OpTimeline>();
+  OpTimeline& timeline = *ctx.timeline;
+  const auto t0 = std::chrono::steady_clock::now();
+  timeline.start(stream);
+  try {
+    ctx.upload_batch(batch, first, last);
+    timeline.mark(stream, Op::kUpload);
+    enqueue_forward(model_, algos_, attention_, ctx, shape, output, &timeline);
+    ACGS_CUDA(cudaMemcpyAsync(ctx.host_out.get(), output_source(ctx, output), count * sizeof(float),
+                              cudaMemcpyDeviceToHost, stream));
+    timeline.mark(stream, Op::kDownload);
+  } catch (...) {
+    timeline.release();
+    throw;
+  }
+  const double enqueue_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  timeline.release();
+  ACGS_CUDA(cudaStreamSynchronize(stream));
+  const std::string label = std::to_string(last - first) + " seqs / " + std::to_string(shape.tokens) +
+                            " token bucket / longest " + std::to_string(shape.max_len) +
+                            (output.pooled ? " / pooled" : " / hidden");
+  profile_->add(label, timeline, enqueue_us);
+}
+
+template <typename T>
+void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape, const RunOutput& output) {
   const cudaStream_t stream = ctx.stream.get();
   // Thread-local mode: other callers' contexts may allocate or synchronize meanwhile.
   ACGS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   cudaGraph_t graph = nullptr;
   try {
-    enqueue_encoder(model_, algos_, ctx, shape);
+    enqueue_forward(model_, algos_, attention_, ctx, shape, output);
   } catch (...) {
     if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph) cudaGraphDestroy(graph);
     throw;
@@ -172,7 +197,7 @@ void CudaBackend<T>::capture(ExecContext<T>& ctx, const RunShape& shape) {
   const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
   cudaGraphDestroy(graph);
   check_cuda(status, "cudaGraphInstantiate");
-  ctx.graphs.insert(shape.key(), exec);
+  ctx.graphs.insert(output.graph_key(shape), exec);
 }
 
 template class CudaBackend<float>;

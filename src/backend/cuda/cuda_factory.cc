@@ -2,9 +2,11 @@
 
 #include <cuda_fp16.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
+#include "backend/cuda/attention_choice.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/device_info.h"
 #include "backend/cuda/kernels/attention.h"
@@ -105,8 +107,14 @@ std::unique_ptr<Backend> create_typed(const ModelWeights& w, const CudaOptions& 
     algos = AlgoTable::from_heuristic(ctx->gemm, c, ctx->capacity.tokens, gemm_operands(model, *ctx));
   }
   BackendInfo info{"cuda-" + o.precision, o.precision, r.name};
-  return std::make_unique<CudaBackend<T>>(std::move(model), std::move(algos), std::move(ctx), o.device,
-                                          std::move(info), graphs_enabled());
+  AttentionChoice attention;
+  if constexpr (sizeof(T) == 2) {
+    attention = choose_fp16_attention(c.n_heads, c.head_dim(), ctx->stream.get());
+    info.notes = "attention: " + attention.reason;
+    if (attention.fell_back) std::fprintf(stderr, "acgs-infer: cuda-fp16 %s\n", info.notes.c_str());
+  }
+  return std::make_unique<CudaBackend<T>>(std::move(model), std::move(algos), attention.kernel, std::move(ctx),
+                                          o.device, std::move(info), graphs_enabled());
 }
 
 template <typename T>

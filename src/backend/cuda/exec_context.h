@@ -7,11 +7,13 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 
 #include "backend/cuda/device_memory.h"
 #include "backend/cuda/kernels/device_batch.h"
 #include "backend/cuda/lt_gemm.h"
+#include "backend/cuda/op_profile.h"
 #include "model/config.h"
 #include "model/token_batch.h"
 
@@ -82,6 +84,7 @@ struct ExecContext {
                            // [max_batch, dim] pooled rows
   PinnedBuffer<float> host_out;  // [tokens, dim]
   GraphCache graphs;
+  std::unique_ptr<OpTimeline> timeline;  // created by the first profiled run (ACGS_CUDA_PROFILE)
 };
 
 }  // namespace acgs::cuda

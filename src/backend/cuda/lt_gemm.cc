@@ -13,10 +13,9 @@ class Descriptors {
   Descriptors(cudaDataType_t type, const GemmShape& shape, const void* bias) {
     ACGS_CUBLAS(cublasLtMatmulDescCreate(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
-    const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     set(CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof(transa));
     set(CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof(transb));
-    set(CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue));
+    set(CUBLASLT_MATMUL_DESC_EPILOGUE, &shape.epilogue, sizeof(shape.epilogue));
     // The bias keeps cuBLASLt's default type, the type of D (as PyTorch's fused addmm uses it).
     set(CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias));
     ACGS_CUBLAS(cublasLtMatrixLayoutCreate(&a_, type, shape.in, shape.out, shape.in));
@@ -56,6 +55,10 @@ const char* gemm_name(GemmKind kind) {
     case GemmKind::kFfn2: return "ffn2";
   }
   return "?";
+}
+
+cublasLtEpilogue_t gemm_epilogue(GemmKind kind, cudaDataType_t type) {
+  return kind == GemmKind::kFfn1 && type == CUDA_R_16F ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
 }
 
 LtGemm::LtGemm(cudaDataType_t type) : type_(type) { ACGS_CUBLAS(cublasLtCreate(&handle_)); }

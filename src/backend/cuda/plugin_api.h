@@ -10,7 +10,7 @@
 
 namespace acgs::cuda {
 
-inline constexpr int kAbiVersion = 1;
+inline constexpr int kAbiVersion = 2;  // 2: BackendInfo::notes
 
 struct DeviceReport {
   bool available = false;

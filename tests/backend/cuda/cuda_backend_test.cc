@@ -19,6 +19,7 @@
 #include "backend/reference/reference_backend.h"
 #include "common/error.h"
 #include "engine/cuda_plugin.h"
+#include "engine/plan_format.h"
 #include "model/synth.h"
 
 namespace acgs {
@@ -103,10 +104,22 @@ std::unique_ptr<Backend> cuda_backend(std::shared_ptr<const ModelWeights> w, con
 }
 
 const std::vector<int> kMixedLengths = {1, 512, 37, 128, 5, 64, 65};
+// CUBLASLT_EPILOGUE_BIAS's value (cublasLt.h); this test goes through the plugin and includes no CUDA header.
+constexpr uint32_t kEpilogueBias = 4;
+
+// Sets ACGS_CUDA_ATTENTION (which fp16 attention kernel backends created meanwhile run) for one scope.
+class AttentionKernelScope {
+ public:
+  explicit AttentionKernelScope(const char* kernel) { setenv("ACGS_CUDA_ATTENTION", kernel, 1); }
+  ~AttentionKernelScope() { unsetenv("ACGS_CUDA_ATTENTION"); }
+  AttentionKernelScope(const AttentionKernelScope&) = delete;
+  AttentionKernelScope& operator=(const AttentionKernelScope&) = delete;
+};
 
 struct ParityCase {
   const char* precision;
   double hidden_tol;
+  const char* attention;  // ACGS_CUDA_ATTENTION: auto (the startup probe decides), wmma or mma
 };
 
 class CudaParityTest : public ::testing::TestWithParam<ParityCase> {
@@ -119,10 +132,16 @@ TEST_P(CudaParityTest, MatchesReferenceOnOddAndFastPathShapes) {
   for (auto [dim, heads, hidden] : {std::tuple{128, 2, 512}, std::tuple{90, 6, 130}}) {
     const auto w = model(dim, heads, hidden, 7);
     const auto reference = make_reference_backend(w);
+    const AttentionKernelScope attention(GetParam().attention);
     const auto cuda = cuda_backend(w, GetParam().precision);
     const TokenBatch batch = batch_of(kMixedLengths, w->config.vocab_size, 1);
     const auto want = forward(*reference, batch);
-    const std::string what = std::string(GetParam().precision) + " dim " + std::to_string(dim);
+    const std::string what = std::string(GetParam().precision) + " " + GetParam().attention + " dim " +
+                             std::to_string(dim) + " (" + cuda->info().notes + ")";
+    // fp16 backends say which attention kernel they run and why (status shows it).
+    if (std::string(GetParam().precision) == "fp16") {
+      EXPECT_EQ(cuda->info().notes.rfind("attention: ", 0), 0u) << what;
+    }
     EXPECT_LE(max_abs(forward(*cuda, batch), want), GetParam().hidden_tol) << what;
     for (auto [pooling, normalize] : {std::pair{Pooling::kMean, false}, std::pair{Pooling::kCls, true}}) {
       std::vector<float> pooled_want(size_t(batch.size()) * dim);
@@ -135,31 +154,46 @@ TEST_P(CudaParityTest, MatchesReferenceOnOddAndFastPathShapes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, CudaParityTest,
-                         ::testing::Values(ParityCase{"fp16", 2e-2}, ParityCase{"fp32", 1e-3}),
-                         [](const auto& info) { return std::string(info.param.precision); });
+                         ::testing::Values(ParityCase{"fp16", 2e-2, "auto"}, ParityCase{"fp16", 2e-2, "wmma"},
+                                           ParityCase{"fp16", 2e-2, "mma"}, ParityCase{"fp32", 1e-3, "auto"}),
+                         [](const auto& info) {
+                           return std::string(info.param.precision) + "_" + info.param.attention;
+                         });
 
 class CudaBackendTest : public ::testing::Test {
  protected:
   void SetUp() override { ACGS_SKIP_WITHOUT_CUDA(); }
 };
 
-TEST_F(CudaBackendTest, GraphReplayGivesTheBitsOfDirectLaunches) {
-  const auto w = model(128, 2, 512, 3);
-  setenv("ACGS_CUDA_GRAPHS", "0", 1);
-  const auto direct = cuda_backend(w, "fp16");
-  unsetenv("ACGS_CUDA_GRAPHS");
-  const auto graphed = cuda_backend(w, "fp16");
-  // Same buckets (tokens, sequences, longest length), different contents: the second and third runs replay
-  // the graph captured after the first with new batch data behind the same pointers.
+// Same buckets (tokens, sequences, longest length), different contents: the second and third runs replay the
+// graphs (one per output mode) captured after the first with new batch data behind the same pointers.
+void expect_graph_replay_matches(Backend& direct, Backend& graphed) {
   const TokenBatch a = batch_of({40, 30, 9}, 2000, 4), b = batch_of({33, 41, 2}, 2000, 5);
   for (const TokenBatch* batch : {&a, &b, &a}) {
-    const auto want = forward(*direct, *batch);
-    const auto got = forward(*graphed, *batch);
+    const auto want = forward(direct, *batch);
+    const auto got = forward(graphed, *batch);
     ASSERT_EQ(got.size(), want.size());
-    EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)));
-    const auto pooled_want = embed(*direct, *batch, Pooling::kMean, true);
-    const auto pooled = embed(*graphed, *batch, Pooling::kMean, true);
-    EXPECT_EQ(0, std::memcmp(pooled.data(), pooled_want.data(), pooled.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << graphed.info().notes;
+    for (auto [pooling, normalize] : {std::pair{Pooling::kMean, true}, std::pair{Pooling::kCls, false}}) {
+      const auto pooled_want = embed(direct, *batch, pooling, normalize);
+      const auto pooled = embed(graphed, *batch, pooling, normalize);
+      EXPECT_EQ(0, std::memcmp(pooled.data(), pooled_want.data(), pooled.size() * sizeof(float)))
+          << graphed.info().notes;
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, GraphReplayGivesTheBitsOfDirectLaunches) {
+  const auto w = model(128, 2, 512, 3);
+  // The attention kernel is forced: under auto, two backends may time the probe differently and pick
+  // different kernels, whose results differ in the last bits.
+  for (const char* kernel : {"wmma", "mma"}) {
+    const AttentionKernelScope attention(kernel);
+    setenv("ACGS_CUDA_GRAPHS", "0", 1);
+    const auto direct = cuda_backend(w, "fp16");
+    unsetenv("ACGS_CUDA_GRAPHS");
+    const auto graphed = cuda_backend(w, "fp16");
+    expect_graph_replay_matches(*direct, *graphed);
   }
 }
 
@@ -232,6 +266,24 @@ TEST_F(CudaBackendTest, PlanRoundTripAndStalePlans) {
   }
   EXPECT_THROW(cuda_backend(w, "fp32", 8, 64, path.string()), Error);  // built for fp16
   EXPECT_THROW(cuda_backend(w, "fp16", 64, 128, path.string()), Error);  // built for a smaller capacity
+
+  // A plan from before the fp16 FFN1 GEMM fused GELU (BIAS epilogue there) must be rebuilt, not run
+  // without its GELU.
+  const plan::PlanData data = plan::read_plan_file(path);
+  plan::PlanHeader old = data.header;
+  for (plan::GemmAlgo& a : old.algos)
+    if (a.gemm == "ffn1") a.epilogue = kEpilogueBias;
+  old.blobs.clear();
+  plan::PlanWriter writer(old);
+  for (const plan::BlobInfo& b : data.header.blobs)
+    writer.add_blob(b.name, b.dtype, b.shape, plan::blob_bytes(data, b));
+  writer.write(path);
+  try {
+    cuda_backend(w, "fp16", 8, 64, path.string());
+    ADD_FAILURE() << "an fp16 plan without the fused GELU epilogue was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rebuild it"), std::string::npos) << e.what();
+  }
   std::filesystem::remove(path);
 }
 

@@ -1,4 +1,4 @@
-// The cuBLASLt wrapper (TN layout, bias epilogue) and the algorithm table against CPU references.
+// The cuBLASLt wrapper (TN layout, bias and GELU_BIAS epilogues) and the algorithm table against CPU references.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,6 +46,31 @@ TYPED_TEST(CudaGemmTest, LinearWithBiasMatchesCpu) {
   }
 }
 
+// fp16 mode's FFN1 GEMM: the GELU_BIAS epilogue against the exact (erf) GELU of the reference backend. The
+// epilogue may use the tanh approximation (within 4.7e-4 of erf); the fp16 output rounding dominates.
+TEST(CudaGemmGelu, GeluBiasEpilogueMatchesErfGeluInFp16) {
+  ACGS_SKIP_WITHOUT_CUDA();
+  ASSERT_EQ(gemm_epilogue(GemmKind::kFfn1, CUDA_R_16F), CUBLASLT_EPILOGUE_GELU_BIAS);
+  ASSERT_EQ(gemm_epilogue(GemmKind::kFfn1, CUDA_R_32F), CUBLASLT_EPILOGUE_BIAS);
+  const LtGemm gemm(CUDA_R_16F);
+  for (auto [tokens, out, in] : {std::tuple{5, 37, 45}, std::tuple{129, 3072, 768}}) {
+    const auto x = stored<__half>(random_values(size_t(tokens) * in, 11 + in, 1.0f));
+    const auto w = stored<__half>(random_values(size_t(out) * in, 12 + out, 1.5f / std::sqrt(float(in))));
+    const auto b = stored<__half>(random_values(out, 13 + out, 0.5f));
+    const auto dx = to_device<__half>(x), dw = to_device<__half>(w), db = to_device<__half>(b);
+    auto dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
+    DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
+    const GemmShape shape{tokens, out, in, CUBLASLT_EPILOGUE_GELU_BIAS};
+    const auto algos = gemm.candidates(shape, db.get(), 1);
+    ASSERT_FALSE(algos.empty());
+    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    std::vector<float> want(size_t(tokens) * out);
+    reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
+    reference::gelu_erf(want.data(), want.size());
+    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2) << tokens << " x " << out << " x " << in;
+  }
+}
+
 TEST(CudaAlgoTable, PlanEntriesRoundTripAndCoverEveryBucket) {
   ACGS_SKIP_WITHOUT_CUDA();
   ModelConfig c;
@@ -65,6 +90,8 @@ TEST(CudaAlgoTable, PlanEntriesRoundTripAndCoverEveryBucket) {
   for (int b = 0; b < table.buckets(); ++b)
     EXPECT_EQ(0, std::memcmp(&back.at(b, GemmKind::kFfn1), &table.at(b, GemmKind::kFfn1),
                              sizeof(cublasLtMatmulAlgo_t)));
+  for (const auto& e : entries)  // fp16: GELU fused into FFN1 only
+    EXPECT_EQ(e.epilogue, uint32_t(e.gemm == "ffn1" ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_BIAS)) << e.gemm;
   auto missing = entries;
   missing.pop_back();
   EXPECT_THROW(AlgoTable::from_plan(gemm, c, capacity, ops, missing), Error);

@@ -144,6 +144,48 @@ struct AttentionCase {
   std::vector<int> lengths;
 };
 
+std::string describe(const AttentionCase& c) {
+  std::ostringstream what;
+  what << "heads " << c.n_heads << " head_dim " << c.head_dim << " lengths";
+  for (int len : c.lengths) what << ' ' << len;
+  return what.str();
+}
+
+// softmax(q·kᵀ/√d)·v per sequence and head, by the reference backend, from the packed [tokens, 3 * dim] qkv.
+std::vector<float> reference_attention(const std::vector<float>& qkv, const TestBatch& batch, int n_heads,
+                                       int head_dim) {
+  const int dim = n_heads * head_dim;
+  std::vector<float> want(size_t(batch.tokens()) * dim);
+  for (int s = 0; s < batch.sequences(); ++s) {
+    const int start = batch.offsets[s], len = batch.offsets[s + 1] - start;
+    std::vector<float> q(size_t(len) * dim), k(q.size()), v(q.size());
+    for (int t = 0; t < len; ++t)
+      for (int j = 0; j < dim; ++j) {
+        const size_t row = size_t(start + t) * 3 * dim;
+        q[size_t(t) * dim + j] = qkv[row + j];
+        k[size_t(t) * dim + j] = qkv[row + dim + j];
+        v[size_t(t) * dim + j] = qkv[row + 2 * dim + j];
+      }
+    reference::attention(q.data(), k.data(), v.data(), len, n_heads, head_dim, want.data() + size_t(start) * dim);
+  }
+  return want;
+}
+
+// Runs `launch` on random qkv for `c` with a capacity above the real counts (the extra blocks must exit
+// without writing) and returns max |device - reference|.
+template <typename T, typename Launch>
+double attention_error(const AttentionCase& c, Launch launch) {
+  const TestBatch batch(c.lengths);
+  const int dim = c.n_heads * c.head_dim, tokens = batch.tokens();
+  const auto qkv = stored<T>(random_values(size_t(tokens) * 3 * dim, 10 + dim + tokens));
+  const auto dqkv = to_device<T>(qkv);
+  auto out = to_device<T>(std::vector<float>(size_t(tokens) * dim, NAN));
+  const int seq_capacity = batch.sequences() + 3, max_len = (batch.longest() + 63) / 64 * 64 + 64;
+  launch(batch.view(), seq_capacity, max_len, dqkv.get(), out.get());
+  const std::vector<float> want = reference_attention(qkv, batch, c.n_heads, c.head_dim);
+  return max_abs_diff(to_host(out), want, want.size());
+}
+
 TYPED_TEST(CudaKernelTest, AttentionMatchesCpuOnVariableLengths) {
   using T = TypeParam;
   const std::vector<AttentionCase> cases = {
@@ -152,31 +194,35 @@ TYPED_TEST(CudaKernelTest, AttentionMatchesCpuOnVariableLengths) {
   };
   for (const auto& c : cases) {
     prepare_attention<T>(c.head_dim);
-    const TestBatch batch(c.lengths);
-    const int dim = c.n_heads * c.head_dim, tokens = batch.tokens();
-    const auto qkv = stored<T>(random_values(size_t(tokens) * 3 * dim, 10 + dim + tokens));
-    const auto dqkv = to_device<T>(qkv);
-    auto out = to_device<T>(std::vector<float>(size_t(tokens) * dim, NAN));
-    // Capacity above the real counts: the extra blocks must exit without writing.
-    const int seq_capacity = batch.sequences() + 3, max_len = (batch.longest() + 63) / 64 * 64 + 64;
-    launch_attention<T>(nullptr, batch.view(), seq_capacity, max_len, dqkv.get(), c.n_heads, c.head_dim, out.get());
-    std::vector<float> want(size_t(tokens) * dim);
-    for (int s = 0; s < batch.sequences(); ++s) {
-      const int start = batch.offsets[s], len = batch.offsets[s + 1] - start;
-      std::vector<float> q(size_t(len) * dim), k(q.size()), v(q.size());
-      for (int t = 0; t < len; ++t)
-        for (int j = 0; j < dim; ++j) {
-          const size_t row = size_t(start + t) * 3 * dim;
-          q[size_t(t) * dim + j] = qkv[row + j];
-          k[size_t(t) * dim + j] = qkv[row + dim + j];
-          v[size_t(t) * dim + j] = qkv[row + 2 * dim + j];
-        }
-      reference::attention(q.data(), k.data(), v.data(), len, c.n_heads, c.head_dim, want.data() + size_t(start) * dim);
-    }
-    std::ostringstream what;
-    what << "heads " << c.n_heads << " head_dim " << c.head_dim << " lengths";
-    for (int len : c.lengths) what << ' ' << len;
-    EXPECT_LE(max_abs_diff(to_host(out), want, want.size()), tolerance<T>()) << what.str();
+    const double err = attention_error<T>(c, [&](const DeviceBatch& b, int seqs, int max_len, const T* qkv, T* out) {
+      launch_attention<T>(nullptr, b, seqs, max_len, qkv, c.n_heads, c.head_dim, out);
+    });
+    EXPECT_LE(err, tolerance<T>()) << describe(c);
+  }
+}
+
+// The FlashAttention-2 style fp16 kernel on the lengths around its 64-row tiles, alone and mixed in one
+// packed batch, for DistilBERT's 12 x 64 heads and for head dims that exercise the zero padding of every
+// compile-time bound (32, 64, 128).
+TEST(CudaAttentionMma, MatchesCpuOnOddLengths) {
+  ACGS_SKIP_WITHOUT_CUDA();
+  const std::vector<int> odd = {1, 7, 63, 64, 65, 128, 200, 512};
+  std::vector<AttentionCase> cases;
+  for (int len : odd) cases.push_back({12, 64, {len}});
+  cases.push_back({12, 64, odd});
+  cases.push_back({12, 64, {200, 1, 512, 7, 64, 128, 63, 65}});
+  cases.push_back({3, 15, odd});
+  cases.push_back({4, 24, {200, 1, 17}});
+  cases.push_back({5, 40, {129, 2, 64}});
+  cases.push_back({2, 128, odd});
+  cases.push_back({1, 100, {100, 33}});
+  for (const auto& c : cases) {
+    prepare_attention_fp16_mma(c.head_dim);
+    const double err =
+        attention_error<__half>(c, [&](const DeviceBatch& b, int seqs, int max_len, const __half* qkv, __half* out) {
+          launch_attention_fp16_mma(nullptr, b, seqs, max_len, qkv, c.n_heads, c.head_dim, out);
+        });
+    EXPECT_LE(err, tolerance<__half>()) << describe(c);
   }
 }
 

@@ -32,6 +32,13 @@ template <typename T>
 void launch_attention(cudaStream_t stream, const DeviceBatch& batch, int seq_capacity, int max_len,
                       const T* qkv, int n_heads, int head_dim, T* ctx);
 
+// The fp16 mode's alternative kernel, FlashAttention-2 style (mma.sync m16n8k16 through inline PTX, S and O
+// in registers; attention_fp16_mma.cu). Same contract and results as launch_attention<__half> within fp16
+// rounding; which of the two a backend runs is decided at startup by choose_fp16_attention.
+void prepare_attention_fp16_mma(int head_dim);
+void launch_attention_fp16_mma(cudaStream_t stream, const DeviceBatch& batch, int seq_capacity, int max_len,
+                               const __half* qkv, int n_heads, int head_dim, __half* ctx);
+
 template <>
 void prepare_attention<float>(int head_dim);
 template <>

@@ -21,6 +21,7 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/kernels/attention.h"
+#include "backend/cuda/kernels/attention_tile.cuh"
 #include "backend/cuda/kernels/common.cuh"
 #include "backend/cuda/kernels/head_dim_dispatch.h"
 #include "common/error.h"
@@ -33,8 +34,7 @@ using namespace nvcuda;
 constexpr int kWarps = 4;
 constexpr int kQueries = kWarps * 16;
 constexpr int kKeys = 64;
-constexpr int kTileRows = 64;  // rows of every staged Q/K/V tile (kQueries == kKeys)
-constexpr int kHalfPad = 8;
+static_assert(kQueries == kTileRows && kKeys == kTileRows, "Q, K and V tiles share load_tile's row count");
 constexpr int kFloatPad = 4;
 
 template <int D>
@@ -51,27 +51,6 @@ struct Layout {
   static constexpr size_t kO = kP + size_t(kQueries) * kLdp * sizeof(__half);
   static constexpr size_t kBytes = kO + size_t(kQueries) * kLdo * sizeof(float);
 };
-
-// Stages rows [first, first + rows) x [0, head_dim) of one head's Q, K or V into a [64][D + 8] tile,
-// zero-filling rows past `rows` and columns past head_dim. 16-byte loads when every row start is 16-byte
-// aligned (head_dim and dim multiples of 8), element loads otherwise.
-template <int D>
-__device__ void load_tile(__half* dst, const __half* src, size_t ld, int first, int rows, int head_dim,
-                          bool vec) {
-  constexpr int kChunks = D / 8;
-  for (int i = threadIdx.x; i < kTileRows * kChunks; i += blockDim.x) {
-    const int r = i / kChunks, c = (i % kChunks) * 8;
-    Pack<__half, 8> pack;
-    if (vec && r < rows && c < head_dim) {
-      pack = *reinterpret_cast<const Pack<__half, 8>*>(src + size_t(first + r) * ld + c);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        pack.v[e] = r < rows && c + e < head_dim ? src[size_t(first + r) * ld + c + e] : __float2half_rn(0.0f);
-    }
-    *reinterpret_cast<Pack<__half, 8>*>(dst + r * (D + kHalfPad) + c) = pack;
-  }
-}
 
 template <int D>
 __global__ void __launch_bounds__(kWarps * 32)

@@ -13,6 +13,7 @@ template <typename T>
 __global__ void __launch_bounds__(kThreads)
     pool_kernel(DeviceBatch batch, const T* hidden, int dim, bool mean, bool normalize, float* pooled) {
   const int seq = blockIdx.x;
+  if (seq >= batch.counts[1]) return;  // the grid covers a sequence bucket (graph capture)
   const int start = batch.offsets[seq];
   const int len = mean ? batch.offsets[seq + 1] - start : 1;
   float* out = pooled + size_t(seq) * dim;
