@@ -1,8 +1,7 @@
 #include "aux_models/aux_models.h"
 
-#include <cstdlib>
-
 #include "common/error.h"
+#include "model/default_model.h"
 
 namespace acgs::aux {
 namespace {
@@ -46,12 +45,7 @@ const AuxModelSpec& compliance_classifier_spec() {
   return spec;
 }
 
-fs::path aux_cache_dir() {
-  if (const char* home = std::getenv("ACGS_HOME"); home && *home) return fs::path(home) / "aux";
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "acgs-infer" / "aux";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "acgs-infer" / "aux";
-  fail(ErrorKind::kUnavailable, "cannot place the tree-model cache: set ACGS_HOME (or HOME)");
-}
+fs::path aux_cache_dir() { return acgs_home() / "aux"; }
 
 TreeClassifier TreeClassifier::train(const AuxModelSpec& spec, uint64_t seed, size_t rows) {
   const Dataset data = synthetic_dataset(spec.task, rows, seed);

@@ -19,7 +19,7 @@ fs::path acgs_home() {
     return fs::path(xdg) / "acgs-infer";
   if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
     return fs::path(home) / ".cache" / "acgs-infer";
-  fail(ErrorKind::kUnavailable, "cannot place the default model: set ACGS_HOME (or HOME) or pass --model DIR");
+  fail(ErrorKind::kUnavailable, "cannot place acgs-infer's cache (default model, plans, tree models): set ACGS_HOME (or HOME), or pass --model DIR");
 }
 
 namespace {
