@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/jsonl_io.h"
 #include "common/error.h"
+#include "scorer/redis/state_store_factory.h"
 #include "scorer/scorer_factory.h"
 
 namespace acgs::cli {
@@ -25,6 +26,7 @@ using nlohmann::json;
 struct ScoreOptions {
   ScorerOptions scorer;
   std::string state_snapshot;
+  std::string state = "memory";
   int batch_size = 32;
 };
 
@@ -152,17 +154,35 @@ void register_score(CLI::App& app) {
                   "state limits); defaults to the ACGS-2 v3.1 values");
   cmd->add_option("--state-snapshot", opts->state_snapshot,
                   "per-agent state file: restored at start if it exists, written at the end");
+  cmd->add_option("--state", opts->state,
+                  "per-agent state: memory, or redis://HOST:PORT[/DB] shared with other scorers and servers "
+                  "(local state, with a warning, while Redis is unreachable)")
+      ->capture_default_str();
   cmd->add_option("--batch-size", opts->batch_size, "lines scored per batch (one model call each)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_option("--threads", opts->scorer.threads, "backend threads (0 = physical cores)")->capture_default_str();
   cmd->callback([opts] {
+    check_state_spec(opts->state);
+    StateStore state;
+    opts->scorer.state = [&](const StateLimits& limits) {
+      state = make_state_store(opts->state, limits);
+      return state.store;
+    };
     std::string note;
     const auto scorer = make_impact_scorer(opts->scorer, &note);
+    if (state.shared && !opts->state_snapshot.empty())
+      fail(ErrorKind::kInvalidArgument, "--state-snapshot is for the in-memory state; with --state " + opts->state +
+                                            " the agent state already lives in Redis");
     if (!note.empty()) std::fprintf(stderr, "acgs-infer score: %s\n", note.c_str());
     restore_state(*scorer, opts->state_snapshot);
     ScoreRun(*scorer, opts->batch_size).run();
     save_state(*scorer, opts->state_snapshot);
+    if (state.shared && state.shared->degraded_observations() > 0)
+      std::fprintf(stderr, "acgs-infer score: %llu messages were scored with local agent state because Redis was "
+                           "unreachable (%s)\n",
+                   static_cast<unsigned long long>(state.shared->degraded_observations()),
+                   state.shared->health().value("last_error", "").c_str());
   });
 }
 

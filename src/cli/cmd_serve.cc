@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "scorer/redis/state_store_factory.h"
 #include "server/http_server.h"
 
 namespace acgs::cli {
@@ -37,6 +38,7 @@ void serve(ServeCli& cli) {
   if (o.api_key.empty())
     if (const char* key = std::getenv("ACGS_API_KEY")) o.api_key = key;
   o.validate();
+  check_state_spec(o.state);  // before the model loads, so a typo fails at once
   const sigset_t signals = block_shutdown_signals();
   server::HttpServer http(o);
   const int port = http.start();
@@ -73,6 +75,10 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--host", o.host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", o.port, "TCP port (0 = any free port)")->capture_default_str();
   cmd->add_option("--config", o.scoring_config, "scoring config JSON for /v1/score (default: ACGS-2 v3.1 rules)");
+  cmd->add_option("--state", o.state,
+                  "per-agent scorer state: memory, or redis://HOST:PORT[/DB] shared by every replica "
+                  "(scoring continues with local state, flagged in /health, while Redis is unreachable)")
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads, "engine CPU threads (0 = physical cores)")->capture_default_str();
   cmd->add_option("--http-threads", o.http_threads, "connection worker threads (one per open connection)")
       ->capture_default_str();

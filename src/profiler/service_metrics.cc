@@ -18,6 +18,11 @@ ServiceMetrics::ServiceMetrics(MetricsRegistry& registry)
                                   {64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768})
                        .with({})),
       backend_info(registry.info("acgs2_backend_info", "Active inference backend (value is always 1)",
-                                 {"backend", "precision", "device"})) {}
+                                 {"backend", "precision", "device"})),
+      degraded_scorings(registry
+                            .counter("acgs2_state_degraded_scorings_total",
+                                     "Messages scored with this replica's local agent state because the shared "
+                                     "state store (Redis) was unreachable")
+                            .with({})) {}
 
 }  // namespace acgs::profiler

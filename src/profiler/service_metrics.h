@@ -8,6 +8,8 @@
 //   acgs2_batch_size                                   histogram (requests per engine batch)
 //   acgs2_batch_tokens                                 histogram (tokens per engine batch)
 //   acgs2_backend_info{backend, precision, device}     info (value 1)
+//   acgs2_state_degraded_scorings_total                counter (messages scored with local agent state
+//                                                      because the shared store, Redis, was unreachable)
 //
 // Children without labels are resolved here once; labelled ones are resolved by the caller (and should
 // be cached per endpoint/status).
@@ -24,6 +26,7 @@ struct ServiceMetrics {
   Histogram& batch_size;
   Histogram& batch_tokens;
   InfoFamily& backend_info;
+  Counter& degraded_scorings;
 };
 
 }  // namespace acgs::profiler

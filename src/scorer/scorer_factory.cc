@@ -55,7 +55,8 @@ std::unique_ptr<ImpactScorer> make_impact_scorer(const ScorerOptions& options, s
       if (note) *note = std::string("no usable default model (") + e.what() + "); scoring with keyword heuristics";
     }
   }
-  return std::make_unique<ImpactScorer>(config, std::move(embedder));
+  return std::make_unique<ImpactScorer>(config, std::move(embedder),
+                                        options.state ? options.state(config.state) : nullptr);
 }
 
 }  // namespace acgs

@@ -2,6 +2,7 @@
 // Builds an ImpactScorer from command-line style options: the config file, the model directory and the
 // backend name ("heuristic" for keyword scoring only, "auto" for the best backend that runs here).
 // Shared by `acgs-infer score` and the scorer benchmark.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ struct ScorerOptions {
   std::string backend = "auto";  // "heuristic", "auto", or a backend name (make_backend)
   std::string config;            // scoring config JSON file; "" = defaults
   int threads = 0;               // backend threads; 0 = physical cores
+  // Builds the per-agent state store from the config's limits; null = the in-memory store.
+  std::function<std::shared_ptr<AgentStateStore>(const StateLimits&)> state;
 };
 
 // An explicitly named model or backend that cannot be used is an error (never a silent downgrade);

@@ -155,7 +155,9 @@ void HttpServer::routes() {
   http_->Get("/health", [this](const httplib::Request&, httplib::Response& res) {
     const std::string reason = draining_ ? "draining" : service_->unhealthy_reason();
     if (reason.empty()) {
-      res.set_content(R"({"status":"ok"})", kJson);
+      // Degraded agent state still answers 200: requests succeed, and every replica shares the one Redis,
+      // so a 503 here would take them all out of the load balancer at once.
+      res.set_content(dump(service_->health()), kJson);
     } else {
       set_error(res, 503, reason);
     }
@@ -205,6 +207,10 @@ int HttpServer::start() {
   http_->set_keep_alive_max_count(100000);
   http_->set_keep_alive_timeout(options_.keep_alive_timeout_s);
   http_->set_payload_max_length(options_.payload_limit);
+  // httplib writes a reply's headers and body with two send() calls: with Nagle on, the body waits for the
+  // client's delayed ACK of the headers (40 ms on Linux) on every keep-alive request-response. Accepted
+  // sockets inherit TCP_NODELAY from the listening one.
+  http_->set_tcp_nodelay(true);
   // httplib's default socket options add SO_REUSEPORT, which would let a second server share the port.
   http_->set_socket_options([](auto sock) {
     int yes = 1;

@@ -96,6 +96,8 @@ std::string Service::unhealthy_reason() const {
 
 void Service::warm_up() {
   const ScoringConfig config = options_.scoring_config.empty() ? ScoringConfig{} : load_scoring_config(options_.scoring_config);
+  state_ = make_state_store(options_.state, config.state,
+                            [&counter = metrics_.degraded_scorings](size_t n) { counter.inc(static_cast<double>(n)); });
   if (engine_->backend() != nullptr) {
     for (const int length : kWarmupLengths) {
       const int n = std::min(length, max_input_length_);
@@ -110,9 +112,10 @@ void Service::warm_up() {
     if (config.embedding.max_length > max_input_length_)
       fail(ErrorKind::kInvalidArgument, "scoring config embedding.max_length " + std::to_string(config.embedding.max_length) +
                                             " exceeds the model's " + std::to_string(max_input_length_) + " tokens");
-    scorer_ = std::make_unique<ImpactScorer>(config, std::make_shared<BatcherEmbedder>(*this, config.embedding.max_length));
+    scorer_ = std::make_unique<ImpactScorer>(
+        config, std::make_shared<BatcherEmbedder>(*this, config.embedding.max_length), state_.store);
   } else {
-    scorer_ = std::make_unique<ImpactScorer>(config);
+    scorer_ = std::make_unique<ImpactScorer>(config, nullptr, state_.store);
   }
   ready_ = true;
 }
@@ -218,6 +221,14 @@ OrderedJson Service::score(const nlohmann::json& body) {
 }
 
 OrderedJson Service::status() const { return engine_->status_json(); }
+
+OrderedJson Service::health() const {
+  const bool degraded = state_.shared && state_.shared->degraded();
+  OrderedJson j;
+  j["status"] = degraded ? "degraded" : "ok";
+  j["state"] = state_.shared ? OrderedJson(state_.shared->health()) : OrderedJson{{"backend", "memory"}};
+  return j;
+}
 
 OrderedJson Service::info() const {
   OrderedJson j;

@@ -16,6 +16,7 @@
 #include "profiler/model_profiler.h"
 #include "profiler/service_metrics.h"
 #include "scorer/impact_scorer.h"
+#include "scorer/redis/state_store_factory.h"
 #include "server/batcher.h"
 #include "server/request_parse.h"
 #include "server/server_options.h"
@@ -44,6 +45,9 @@ class Service {
   OrderedJson score(const nlohmann::json& body);              // POST /v1/score
   OrderedJson status() const;                                 // GET /v1/status
   OrderedJson info() const;                                   // GET /info
+  // GET /health once ready: {"status": "ok", "state": {"backend": "memory"}}, or with --state redis://…
+  // the FailoverStateStore's health and "status": "degraded" while scoring without Redis.
+  OrderedJson health() const;
 
   int max_input_length() const { return max_input_length_; }
   const RequestLimits& limits() const { return limits_; }
@@ -73,6 +77,7 @@ class Service {
   profiler::ModelProfiler profiler_;
   profiler::ModelProfiler::Model* profiled_model_;
   std::unique_ptr<Batcher> batcher_;
+  StateStore state_;  // built by warm_up() with the scoring config's limits
   std::unique_ptr<ImpactScorer> scorer_;
   std::atomic<bool> ready_{false};
 };
