@@ -42,5 +42,6 @@ class CMakeBuild(build_ext):
 
 
 # setuptools' own build folder goes under build-pip too, not into build/ (which is `make build`'s).
-setup(ext_modules=[Extension("acgs_infer._core", sources=[])], cmdclass={"build_ext": CMakeBuild},
+setup(packages=["acgs_infer"], package_dir={"": "python"},
+      ext_modules=[Extension("acgs_infer._core", sources=[])], cmdclass={"build_ext": CMakeBuild},
       options={"build": {"build_base": str(ROOT / "build-pip" / "setuptools")}})

@@ -1,7 +1,7 @@
 """How a seed-style model name maps onto what the engine opens."""
-import os
 from pathlib import Path
 
+from . import _core
 from ._core import ModelError
 
 # The Hugging Face names ACGS-2 passes for its default model. Real weights cannot be downloaded here, so
@@ -24,9 +24,6 @@ def resolve_model(name) -> str:
 
 
 def acgs_home() -> Path:
-    """The engine's per-user folder: $ACGS_HOME, else $XDG_CACHE_HOME/acgs-infer, else ~/.cache/acgs-infer."""
-    if os.environ.get("ACGS_HOME"):
-        return Path(os.environ["ACGS_HOME"])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "acgs-infer"
-    return Path.home() / ".cache" / "acgs-infer"
+    """The engine's per-user folder (model/default_model.h): $ACGS_HOME, else $XDG_CACHE_HOME/acgs-infer,
+    else ~/.cache/acgs-infer."""
+    return Path(_core.acgs_home())

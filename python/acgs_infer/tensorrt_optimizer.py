@@ -11,6 +11,7 @@ acgs-infer engine. Same names, arguments, dict keys and return types as the seed
 - ``active_backend`` is "none" until an engine is loaded, then the engine's backend: "cuda-fp16",
   "cuda-fp32", "cpu" or "reference" (``acgs-infer status`` says why the others were skipped).
 """
+import functools
 import logging
 import time
 from pathlib import Path
@@ -23,10 +24,26 @@ from ._models import acgs_home, resolve_model
 
 logger = logging.getLogger(__name__)
 
-_DEVICE = _core.cuda_device()
-TENSORRT_AVAILABLE = bool(_DEVICE["available"])
 ONNX_AVAILABLE = True
 TORCH_AVAILABLE = False
+
+
+@functools.lru_cache(maxsize=None)
+def _device() -> Dict[str, Any]:
+    """The CUDA plugin's report on device 0, probed on first use rather than at import, so a process that
+    only imports this module (a forked worker, say) never starts CUDA."""
+    return _core.cuda_device()
+
+
+def _tensorrt_available() -> bool:
+    return bool(_device()["available"])
+
+
+def __getattr__(name: str) -> Any:
+    # The seed's module constant TENSORRT_AVAILABLE, computed when first read (PEP 562).
+    if name == "TENSORRT_AVAILABLE":
+        return _tensorrt_available()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TensorRTOptimizer:
@@ -71,7 +88,7 @@ class TensorRTOptimizer:
             **self._optimization_status,
             "torch_available": TORCH_AVAILABLE,
             "onnx_available": ONNX_AVAILABLE,
-            "tensorrt_available": TENSORRT_AVAILABLE,
+            "tensorrt_available": _tensorrt_available(),
             "model_name": self.model_name,
             "max_seq_length": self.max_seq_length,
             "use_fp16": self.use_fp16,
@@ -94,8 +111,8 @@ class TensorRTOptimizer:
     def convert_to_tensorrt(self, force: bool = False) -> Optional[Path]:
         """Builds the CUDA plan at trt_path (an existing one is kept when it is valid for this model and
         GPU, unless force). None, as in the seed, when no usable GPU is present."""
-        if not TENSORRT_AVAILABLE:
-            logger.warning("No CUDA plan without a usable GPU: %s", _DEVICE["reason"])
+        if not _tensorrt_available():
+            logger.warning("No CUDA plan without a usable GPU: %s", _device()["reason"])
             return None
         if self.trt_path.exists() and not force:
             problem = _core.plan_problem(str(self.trt_path), self._model, self._precision, self.max_seq_length)
@@ -104,7 +121,7 @@ class TensorRTOptimizer:
                 self._optimization_status["tensorrt_ready"] = True
                 return self.trt_path
             logger.info("Rebuilding the CUDA plan %s: %s", self.trt_path, problem)
-        logger.info("Building the CUDA plan (autotuning on %s)...", _DEVICE["name"])
+        logger.info("Building the CUDA plan (autotuning on %s)...", _device()["name"])
         _core.build_plan(self._model, str(self.trt_path), self._precision, self.max_seq_length)
         self._optimization_status["tensorrt_ready"] = True
         return self.trt_path
@@ -112,8 +129,8 @@ class TensorRTOptimizer:
     def load_tensorrt_engine(self) -> bool:
         """Starts the CUDA backend from the plan. With use_fp16=False the engine runs cuda-fp32, which
         autotunes in memory when it starts (the engine reads plans for fp16 only)."""
-        if not TENSORRT_AVAILABLE:
-            logger.warning("CUDA backend not available: %s", _DEVICE["reason"])
+        if not _tensorrt_available():
+            logger.warning("CUDA backend not available: %s", _device()["reason"])
             return False
         if not self.trt_path.exists():
             logger.warning("CUDA plan not found: %s", self.trt_path)
@@ -200,14 +217,14 @@ def optimize_distilbert(force: bool = False) -> Dict[str, Any]:
     except (ValueError, RuntimeError) as e:  # ModelError and UnavailableError included
         results["onnx_error"] = str(e)
         return results
-    if TENSORRT_AVAILABLE:
+    if _tensorrt_available():
         try:
             results["tensorrt_path"] = str(optimizer.convert_to_tensorrt(force=force))
             results["steps_completed"].append("tensorrt_convert")
         except RuntimeError as e:  # UnavailableError included
             results["tensorrt_error"] = str(e)
     else:
-        results["tensorrt_skipped"] = f"no usable GPU: {_DEVICE['reason']}"
+        results["tensorrt_skipped"] = f"no usable GPU: {_device()['reason']}"
     if not optimizer.load_tensorrt_engine():
         optimizer.load_onnx_runtime()
     try:

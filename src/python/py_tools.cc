@@ -1,11 +1,12 @@
-// Model tools for TensorRTOptimizer: ONNX export, the CUDA device probe, and CUDA plan build / check
-// (our counterpart of a TensorRT engine file). Each releases the GIL around its file and device work.
+// Model tools for TensorRTOptimizer: ONNX export, the CUDA device probe, CUDA plan build / check (our
+// counterpart of a TensorRT engine file), and the engine's per-user folder. Each releases the GIL around its file and device work.
 #include <pybind11/stl.h>
 
 #include "common/error.h"
 #include "engine/cuda_plugin.h"
 #include "engine/model_source.h"
 #include "engine/plan_format.h"
+#include "model/default_model.h"
 #include "model/onnx/onnx_export.h"
 #include "python/bindings.h"
 
@@ -84,6 +85,8 @@ void build_plan(const std::string& model, const std::string& out, const std::str
 }  // namespace
 
 void bind_tools(py::module_& m) {
+  m.def("acgs_home", [] { return acgs_home().string(); },
+        "$ACGS_HOME, else $XDG_CACHE_HOME/acgs-infer, else ~/.cache/acgs-infer (UnavailableError if none is set)");
   m.def("export_onnx", &export_model, py::arg("model"), py::arg("out"),
         "Writes the model as ONNX (opset 14, dynamic batch and sequence axes) and checks it reads back");
   m.def("cuda_device", &cuda_device, "What the CUDA plugin reports for device 0 (never raises)");

@@ -45,22 +45,25 @@ def test_dataclass_fields_are_the_seeds():
     assert [f.name for f in fields(ImpactAnalysis)] == ["score", "factors", "recommendation", "requires_deliberation"]
 
 
-@pytest.mark.parametrize("backend", ["heuristic", "auto"])
+@pytest.mark.parametrize("backend", ["heuristic", "cpu"])
 def test_analyses_equal_the_cli(tiny_model, backend):
     scorer = ImpactScorer(model_name=tiny_model, backend=backend)
-    assert (scorer.backend == "heuristic") == (backend == "heuristic")
+    assert scorer.backend == backend
     got = scorer.batch_analyze_impact(MESSAGES)
-    want = cli_scores(["--model", tiny_model, "--backend", "cpu" if backend == "auto" else backend], MESSAGES)
-    assert [vars(a) for a in got] == want
+    assert [vars(a) for a in got] == cli_scores(["--model", tiny_model, "--backend", backend], MESSAGES)
+
+
+def test_auto_uses_the_model(tiny_model):
+    assert ImpactScorer(model_name=tiny_model).backend in ("cpu", "reference", "cuda-fp16", "cuda-fp32")
 
 
 def test_batch_equals_one_by_one(tiny_model):
     contexts = [None, {"agent_id": "a1"}, {"priority": "high"}, None, {"semantic_override": 0.9}]
-    batch = ImpactScorer(model_name=tiny_model).batch_score_impact(MESSAGES, contexts)
-    single = ImpactScorer(model_name=tiny_model)
+    batch = ImpactScorer(model_name=tiny_model, backend="cpu").batch_score_impact(MESSAGES, contexts)
+    single = ImpactScorer(model_name=tiny_model, backend="cpu")
     assert batch == [single.calculate_impact_score(m, c) for m, c in zip(MESSAGES, contexts)]
-    assert ImpactScorer(model_name=tiny_model).score_messages_batch(MESSAGES) == \
-        ImpactScorer(model_name=tiny_model).batch_score_impact(MESSAGES)
+    assert ImpactScorer(model_name=tiny_model, backend="cpu").score_messages_batch(MESSAGES) == \
+        ImpactScorer(model_name=tiny_model, backend="cpu").batch_score_impact(MESSAGES)
 
 
 def test_seed_semantics_for_empty_and_objects(tiny_model):

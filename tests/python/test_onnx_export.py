@@ -38,7 +38,8 @@ def test_graph_is_valid_opset_14_with_dynamic_axes(exported):
     assert [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim] == ["batch_size", "sequence_length", 64]
 
 
-def test_onnx_engine_equals_the_source_model(exported, tiny_model):
+def test_onnx_engine_equals_the_source_model(exported, tiny_model, monkeypatch):
+    monkeypatch.setenv("ACGS_BACKEND", "cpu")  # both sides on one backend, also where a GPU is present
     assert exported.load_onnx_runtime() is True
     assert exported.status["active_backend"] != "none"
     from_onnx = exported.infer(TEXTS)

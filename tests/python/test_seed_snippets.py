@@ -1,6 +1,6 @@
-"""The ACGS-2 seed's own usage examples, run as written with only the import changed, on the default
-model (distilbert-base-uncased's shapes). ctest points ACGS_HOME into the build tree, so the default model
-is synthesized once."""
+"""The ACGS-2 seed's own usage examples, run as written with only the import changed, and its one-shot
+optimize_distilbert(), on the default model (distilbert-base-uncased's shapes). ctest points ACGS_HOME
+into the build tree, so the default model is synthesized once."""
 import textwrap
 
 import numpy as np
@@ -46,3 +46,16 @@ def test_scorer_snippet():
     assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
     assert scores[0] > scores[1]  # three keywords against none
     assert scope["scorer"].backend != "heuristic"
+
+
+def test_optimize_distilbert_one_shot():
+    from acgs_infer import optimize_distilbert
+    from acgs_infer import tensorrt_optimizer
+
+    results = optimize_distilbert()
+    gpu = tensorrt_optimizer.TENSORRT_AVAILABLE
+    assert results["steps_completed"] == ["onnx_export"] + (["tensorrt_convert"] if gpu else []) + ["benchmark"]
+    assert ("tensorrt_skipped" in results) is not gpu
+    assert results["benchmark"]["num_samples"] == 50
+    assert results["active_backend"] == results["final_status"]["active_backend"] != "none"
+    assert results["initial_status"]["active_backend"] == "none"

@@ -29,6 +29,9 @@ def test_status_before_anything_is_loaded(tiny_model, tmp_path):
     assert (status["model_name"], status["max_seq_length"], status["use_fp16"]) == (tiny_model, 64, False)
     assert opt.onnx_path == tmp_path / f"{opt.model_id}.onnx"
     assert opt.trt_path == tmp_path / f"{opt.model_id}.plan"
+    assert opt.load_onnx_runtime() is False  # nothing exported yet
+    assert opt.load_tensorrt_engine() is False  # no plan built yet
+    assert opt.status["active_backend"] == "none"
 
 
 def test_module_status_is_the_default_optimizers(tmp_path, monkeypatch):
@@ -40,12 +43,13 @@ def test_module_status_is_the_default_optimizers(tmp_path, monkeypatch):
     assert (tmp_path / "optimized_models").is_dir()
 
 
-def test_infer_equals_cli_embed(tiny_model, tmp_path):
+def test_infer_equals_cli_embed(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("ACGS_BACKEND", "cpu")  # both sides on one backend, also where a GPU is present
     opt = acgs_infer.TensorRTOptimizer(tiny_model, cache_dir=tmp_path)
     got = opt.infer(TEXTS)
     assert got.dtype == np.float32 and got.shape == (len(TEXTS), 64)
     np.testing.assert_array_equal(got, cli_embeddings(tiny_model, TEXTS))
-    assert opt.status["active_backend"] in ("cpu", "reference", "cuda-fp16", "cuda-fp32")
+    assert opt.status["active_backend"] == "cpu"
 
 
 def test_infer_one_text_is_one_row(tiny_model, tmp_path):
@@ -55,7 +59,8 @@ def test_infer_one_text_is_one_row(tiny_model, tmp_path):
     np.testing.assert_array_equal(one[0], opt.infer(TEXTS)[0])
 
 
-def test_max_seq_length_truncates_like_the_cli(tiny_model, tmp_path):
+def test_max_seq_length_truncates_like_the_cli(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("ACGS_BACKEND", "cpu")
     opt = acgs_infer.TensorRTOptimizer(tiny_model, max_seq_length=16, cache_dir=tmp_path)
     np.testing.assert_array_equal(opt.infer(TEXTS), cli_embeddings(tiny_model, TEXTS, "--max-length", "16"))
 
