@@ -4,7 +4,8 @@ acgs-infer engine. Same names, arguments, dict keys and return types as the seed
 - "tensorrt" is our CUDA engine plan (what ``acgs-infer optimize`` writes): cuBLASLt GEMM algorithms
   autotuned for this GPU and model, with the packed weights. ``trt_path`` is that file; its extension is
   .plan, so a TensorRT engine the seed left in the same folder is never mistaken for one.
-  ``tensorrt_available``: the CUDA plugin runs on a usable GPU here.
+  ``tensorrt_available``: the CUDA plugin runs on a usable GPU here. ``tensorrt_ready``: the plan file
+  exists (as in the seed; convert_to_tensorrt() and the engine check it against the model and GPU).
 - "onnx" is the ONNX file our exporter writes from the engine's weights (opset 14, dynamic batch and
   sequence axes), which ``load_onnx_runtime()`` reads back through our ONNX import. Both are built in, so
   ``onnx_available`` is always True; ``torch_available`` is always False (nothing here uses PyTorch).
