@@ -13,6 +13,7 @@ acgs-infer engine. Same names, arguments, dict keys and return types as the seed
   "cuda-fp32", "cpu" or "reference" (``acgs-infer status`` says why the others were skipped).
 """
 import functools
+import json
 import logging
 import time
 from pathlib import Path
@@ -94,6 +95,11 @@ class TensorRTOptimizer:
             "max_seq_length": self.max_seq_length,
             "use_fp16": self.use_fp16,
         }
+
+    def engine_status(self) -> Dict[str, Any]:
+        """The loaded engine's full status as ``acgs-infer status`` prints it: every backend with the reason
+        it was skipped, the plan, the model, versions. {} before an engine is loaded."""
+        return json.loads(self._engine.status_json()) if self._engine is not None else {}
 
     @property
     def _precision(self) -> str:

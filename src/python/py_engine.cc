@@ -48,10 +48,7 @@ void bind_engine(py::module_& m) {
            py::arg("max_seq") = 128, py::arg("build_plan") = true, py::arg("threads") = 0,
            "model: directory, .onnx file, or '' for the default model; backend: '' = the fallback chain")
       .def_property_readonly("active_backend", &Engine::active_backend)
-      .def_property_readonly("dim", [](const Engine& e) { return e.config().dim; })
-      .def_property_readonly("max_position_embeddings", [](const Engine& e) { return e.config().max_position_embeddings; })
       .def_property_readonly("model_path", [](const Engine& e) { return e.files().weights.string(); })
-      .def_property_readonly("model_sha256", &Engine::model_sha256)
       .def("status_json", [](const Engine& e) { return e.status_json().dump(); })
       .def("embed", &embed, py::arg("texts"), py::arg("max_length") = 128, py::arg("normalize") = false,
            py::arg("pooling") = "mean", "float32 [len(texts), dim]; raises UnavailableError without a backend");

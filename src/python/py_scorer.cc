@@ -88,7 +88,6 @@ void bind_scorer(py::module_& m) {
            py::arg("threads") = 0)
       .def("score", &score, py::arg("messages"), py::arg("contexts") = py::list())
       .def_property_readonly("mode", [](const Scorer& s) { return s.scorer->mode(); })
-      .def_property_readonly("uses_model", [](const Scorer& s) { return s.scorer->uses_model(); })
       .def_property_readonly("note", [](const Scorer& s) { return s.note; })
       .def("config_json", [](const Scorer& s) { return scoring_config_to_json(s.scorer->config()).dump(); });
 }

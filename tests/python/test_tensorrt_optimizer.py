@@ -32,6 +32,7 @@ def test_status_before_anything_is_loaded(tiny_model, tmp_path):
     assert opt.load_onnx_runtime() is False  # nothing exported yet
     assert opt.load_tensorrt_engine() is False  # no plan built yet
     assert opt.status["active_backend"] == "none"
+    assert opt.engine_status() == {}
 
 
 def test_module_status_is_the_default_optimizers(tmp_path, monkeypatch):
@@ -50,6 +51,9 @@ def test_infer_equals_cli_embed(tiny_model, tmp_path, monkeypatch):
     assert got.dtype == np.float32 and got.shape == (len(TEXTS), 64)
     np.testing.assert_array_equal(got, cli_embeddings(tiny_model, TEXTS))
     assert opt.status["active_backend"] == "cpu"
+    engine = opt.engine_status()
+    assert engine["active_backend"] == "cpu" and engine["constitutional_hash"] == acgs_infer.CONSTITUTIONAL_HASH
+    assert [b["name"] for b in engine["backends"]] == ["cuda-fp16", "cuda-fp32", "cpu-int8", "cpu", "reference"]
 
 
 def test_infer_one_text_is_one_row(tiny_model, tmp_path):
