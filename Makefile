@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: setup configure build test test-unit test-asan fuzz demo bench clean
+.PHONY: setup configure build python test test-unit test-asan fuzz demo bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,10 @@ configure: setup
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The acgs_infer Python module alone (also part of `build`): PYTHONPATH=$(BUILD)/python python3 -c "import acgs_infer".
+python: configure
+	cmake --build $(BUILD) -j $(JOBS) --target acgs_infer_core
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -12,6 +12,7 @@ PACKAGES=(
   libcpp-httplib-dev libasio-dev libxgboost-dev libhiredis-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-onnx
+  python3-pip python3-setuptools python3-wheel python3-venv
   wrk redis-server nginx
 )
 

@@ -1,6 +1,7 @@
 // `acgs-infer convert`: reads a model in any layout --model accepts (an ONNX export included) and writes
 // a Hugging Face directory: config.json, model.safetensors (F32), and the tokenizer files that were beside
-// the source (else the bert-base-uncased ones shipped in data/).
+// the source (else the bert-base-uncased ones shipped in data/). An --out ending in .onnx gets the ONNX
+// export instead (model/onnx/onnx_export.h), the file ACGS-2's optimizer exported with PyTorch.
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "engine/model_source.h"
+#include "model/onnx/onnx_export.h"
 #include "model/synth.h"
 
 namespace acgs::cli {
@@ -21,8 +23,22 @@ struct ConvertOptions {
   std::string out;
 };
 
+void run_export_onnx(const LoadedModel& model, const std::string& out) {
+  const OnnxExportResult result = export_onnx(*model.weights, out);
+  nlohmann::ordered_json j;
+  j["source"] = model.files.weights.string();
+  j["source_format"] = model.files.format;
+  j["out"] = out;
+  j["format"] = "onnx";
+  j["opset"] = kOnnxExportOpset;
+  j["sha256"] = result.sha256;
+  j["bytes"] = result.bytes;
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
 void run_convert(const ConvertOptions& opt) {
   const LoadedModel model = load_model(opt.model);
+  if (fs::path(opt.out).extension() == ".onnx") return run_export_onnx(model, opt.out);
   const std::string sha = save_model_dir(*model.weights, opt.out);
   std::error_code ec;
   for (const char* name : {"tokenizer.json", "vocab.txt"}) {
@@ -50,7 +66,8 @@ void register_convert(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "Convert a model (e.g. an ONNX export) to a Hugging Face directory");
   cmd->add_option("--model", opt->model, "source: model directory, optimum directory with model.onnx, or .onnx file")
       ->required();
-  cmd->add_option("--out", opt->out, "directory to write config.json, model.safetensors and the tokenizer into")
+  cmd->add_option("--out", opt->out, "directory to write config.json, model.safetensors and the tokenizer into, "
+                                     "or a .onnx file to export to (opset 14, dynamic batch and sequence axes)")
       ->required();
   cmd->callback([opt] { run_convert(*opt); });
 }
