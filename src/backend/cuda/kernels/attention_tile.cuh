@@ -52,7 +52,7 @@ __device__ void load_tile_async(__half* dst, const __half* src, size_t ld, int f
     // A zero-byte copy reads nothing; `src` only keeps the operand a valid global address.
     const __half* from = inside ? src + size_t(first + r) * ld + c : src;
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_address(dst + r * (D + kHalfPad) + c)),
-                 "l"(from), "r"(inside ? 16 : 0)
+                 "l"(__cvta_generic_to_global(from)), "r"(inside ? 16 : 0)
                  : "memory");
   }
 }
