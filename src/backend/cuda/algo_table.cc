@@ -19,6 +19,7 @@ namespace {
 constexpr int kTuneCandidates = 8;
 constexpr int kSmallTuneCandidates = 16;
 constexpr int kSmallTokens = 512;
+constexpr int kSplitKBases = 4;
 // Each candidate runs kGraphGemms times back to back inside one CUDA graph, timed over kTimedLaunches graph
 // launches (median) after one warm-up launch.
 constexpr int kGraphGemms = 4;
@@ -83,14 +84,19 @@ float time_algo(const LtGemm& gemm, const GemmShape& shape, const cublasLtMatmul
   }
 }
 
-// The fastest of the heuristic's candidates for one entry, and its time.
+// The fastest of the heuristic's candidates for one entry (split-K only with fp32 partial sums), plus
+// split-K variants of its first kSplitKBases candidates for small shapes, and its time.
 std::pair<cublasLtMatmulAlgo_t, float> fastest(const LtGemm& gemm, GemmKind kind, const GemmShape& shape,
                                                const GemmOperands& ops, cudaStream_t stream, void* workspace) {
   const int k = int(kind);
-  const int count = shape.tokens <= kSmallTokens ? kSmallTuneCandidates : kTuneCandidates;
+  const bool small = shape.tokens <= kSmallTokens;
+  std::vector<cublasLtMatmulAlgo_t> algos =
+      gemm.candidates(shape, ops.bias[k], small ? kSmallTuneCandidates : kTuneCandidates, true);
+  for (size_t i = 0, bases = algos.size(); small && i < bases && i < size_t(kSplitKBases); ++i)
+    for (const auto& v : gemm.split_k_variants(shape, ops.bias[k], algos[i])) algos.push_back(v);
   float best_us = -1.0f;
   cublasLtMatmulAlgo_t best{};
-  for (const auto& algo : gemm.candidates(shape, ops.bias[k], count)) {
+  for (const auto& algo : algos) {
     const float us = time_algo(gemm, shape, algo, ops, k, stream, workspace);
     if (us >= 0.0f && (best_us < 0.0f || us < best_us)) {
       best_us = us;

@@ -35,14 +35,22 @@ TYPED_TEST(CudaGemmTest, LinearWithBiasMatchesCpu) {
     auto dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));
     DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
     const GemmShape shape{tokens, out, in};
-    const auto algos = gemm.candidates(shape, db.get(), 4);
+    auto algos = gemm.candidates(shape, db.get(), 4);
     ASSERT_FALSE(algos.empty());
     EXPECT_TRUE(gemm.supports(shape, db.get(), algos.front()));
-    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    // What the tuner may pick: the fp32-partial-sum candidates and their split-K variants.
+    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
+    algos.insert(algos.end(), tuned.begin(), tuned.end());
+    for (const auto& a : tuned)
+      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
     std::vector<float> want(size_t(tokens) * out);
     reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
-    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
-        << tokens << " x " << out << " x " << in;
+    for (size_t i = 0; i < algos.size(); ++i) {
+      dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));  // an unwritten element fails
+      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
+          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
+    }
   }
 }
 
@@ -61,13 +69,22 @@ TEST(CudaGemmGelu, GeluBiasEpilogueMatchesErfGeluInFp16) {
     auto dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
     DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
     const GemmShape shape{tokens, out, in, CUBLASLT_EPILOGUE_GELU_BIAS};
-    const auto algos = gemm.candidates(shape, db.get(), 1);
+    auto algos = gemm.candidates(shape, db.get(), 1);
     ASSERT_FALSE(algos.empty());
-    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    // And every algorithm the tuner may pick, split-K variants (epilogue after the reduction) included.
+    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
+    algos.insert(algos.end(), tuned.begin(), tuned.end());
+    for (const auto& a : tuned)
+      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
     std::vector<float> want(size_t(tokens) * out);
     reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
     reference::gelu_erf(want.data(), want.size());
-    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2) << tokens << " x " << out << " x " << in;
+    for (size_t i = 0; i < algos.size(); ++i) {
+      dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
+      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2)
+          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
+    }
   }
 }
 
