@@ -84,6 +84,14 @@ float time_algo(const LtGemm& gemm, const GemmShape& shape, const cublasLtMatmul
   }
 }
 
+// The heuristic's first choice, untimed.
+std::pair<cublasLtMatmulAlgo_t, float> first_choice(const LtGemm& gemm, GemmKind kind, const GemmShape& shape,
+                                                    const GemmOperands& ops) {
+  const auto found = gemm.candidates(shape, ops.bias[int(kind)], 1);
+  if (found.empty()) no_algorithm(kind, shape);
+  return {found.front(), 0.0f};
+}
+
 // The fastest of the heuristic's candidates for one entry (split-K only with fp32 partial sums), plus
 // split-K variants of its first kSplitKBases candidates for small shapes, and its time.
 std::pair<cublasLtMatmulAlgo_t, float> fastest(const LtGemm& gemm, GemmKind kind, const GemmShape& shape,
@@ -103,8 +111,10 @@ std::pair<cublasLtMatmulAlgo_t, float> fastest(const LtGemm& gemm, GemmKind kind
       best = algo;
     }
   }
-  if (best_us < 0.0f) no_algorithm(kind, shape);
-  return {best, best_us};
+  if (best_us >= 0.0f) return {best, best_us};
+  // Nothing could be timed (e.g. graph capture unavailable): the heuristic's first choice, untimed, as
+  // before tuning existed, rather than no backend at all.
+  return first_choice(gemm, kind, shape, ops);
 }
 
 }  // namespace
@@ -128,16 +138,10 @@ AlgoTable AlgoTable::autotune(const LtGemm& gemm, const ModelConfig& config, int
   for (int tokens : table.buckets_)
     for (int k = 0; k < kGemmKinds; ++k) {
       const GemmShape shape = gemm_shape(config, kKinds[k], tokens, table.type_);
-      if (tokens <= max_tuned_tokens) {
-        const auto [algo, us] = fastest(gemm, kKinds[k], shape, ops, stream, workspace);
-        table.algos_.push_back(algo);
-        table.time_us_.push_back(us);
-        continue;
-      }
-      const auto found = gemm.candidates(shape, ops.bias[k], 1);
-      if (found.empty()) no_algorithm(kKinds[k], shape);
-      table.algos_.push_back(found.front());
-      table.time_us_.push_back(0.0f);
+      const auto [algo, us] = tokens <= max_tuned_tokens ? fastest(gemm, kKinds[k], shape, ops, stream, workspace)
+                                                         : first_choice(gemm, kKinds[k], shape, ops);
+      table.algos_.push_back(algo);
+      table.time_us_.push_back(us);
     }
   return table;
 }
