@@ -7,8 +7,8 @@
 # ACGS_BUNDLE=DIR names another folder holding bin/acgs-infer). Stages, in this order: GPU info, bundle,
 # synthetic models, smoke (embed on the tiny model), parity (cuda-fp16/fp32 hidden states vs our reference and
 # vs PyTorch fp32, also with the mma attention kernel forced), our benchmarks, the per-op GPU profile
-# (ACGS_CUDA_PROFILE=1), the attention kernel A/B (wmma vs mma forced), the PyTorch fp16 peer (eager and SDPA),
-# engine plan build + load, GPU unit tests, compute-sanitizer memcheck, summary table against the issue's
+# (ACGS_CUDA_PROFILE=1), the A/B runs (wmma vs mma attention forced, GEMM autotuning off), the PyTorch fp16
+# peer (eager and SDPA), engine plan build + load, GPU unit tests, compute-sanitizer memcheck, summary table against the issue's
 # targets. Every stage runs under a timeout inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
 # ones. Writes $OUT/gpu_results.json, $OUT/gpu_check.log and per-stage logs ($OUT defaults to ./gpu_out).
 # Without a GPU (this machine) the GPU stages print "skipped: no CUDA device" and the rest still run.
@@ -313,13 +313,15 @@ profile() {
 }
 export -f profile
 
-# ---- attention kernels A/B: the same benchmarks with each fp16 attention kernel forced ----------------------
+# ---- A/B: the same benchmarks with each fp16 attention kernel forced (ACGS_CUDA_ATTENTION), and with the
+# in-memory GEMM autotuning off (ACGS_CUDA_TUNE=0: cuBLASLt's first heuristic choice, the run-2 behaviour) --
 attention_ab() {
-  local k rc=0
-  for k in wmma mma; do
-    ACGS_CUDA_ATTENTION=$k "$BIN" bench --model "$BASE" --backend "$BK_fp16" --batch 1 --seqs 128 \
+  local ab k rc=0
+  for ab in wmma:ACGS_CUDA_ATTENTION=wmma mma:ACGS_CUDA_ATTENTION=mma gemm-heuristic:ACGS_CUDA_TUNE=0; do
+    k=${ab%%:*}
+    env "${ab#*:}" "$BIN" bench --model "$BASE" --backend "$BK_fp16" --batch 1 --seqs 128 \
       --samples "$SAMPLES_B1" --warmup $((SAMPLES_B1 / 10)) >"$WORK/ab_${k}_b1.json" || rc=1
-    ACGS_CUDA_ATTENTION=$k "$BIN" bench --model "$BASE" --backend "$BK_fp16" --throughput --batch "$BIG" --seqs 128 \
+    env "${ab#*:}" "$BIN" bench --model "$BASE" --backend "$BK_fp16" --throughput --batch "$BIG" --seqs 128 \
       --samples "$SAMPLES_B128" --warmup $((SAMPLES_B128 / 10 + 1)) >"$WORK/ab_${k}_b128.json" || rc=1
     cat "$WORK/ab_${k}_b1.json" "$WORK/ab_${k}_b128.json"
   done

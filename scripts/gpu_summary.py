@@ -10,6 +10,9 @@ import argparse
 import json
 from pathlib import Path
 
+# The A/B bench runs of gpu_check.sh's attention_ab stage (ab_<name>_b1.json / ab_<name>_b128.json).
+AB_RUNS = ("wmma", "mma", "gemm-heuristic")
+
 
 def load(path):
     try:
@@ -68,7 +71,7 @@ def main():
             for p in ("fp16", "fp32")}
     torch_bench = load(w / "torch_bench.json")
     attention_ab = {k: {"b1": load(w / f"ab_{k}_b1.json"), "b128": load(w / f"ab_{k}_b128.json")}
-                    for k in ("wmma", "mma")}
+                    for k in AB_RUNS}
     profiles = {b: (w / f"profile_b{b}x128.txt").read_text() if (w / f"profile_b{b}x128.txt").exists() else ""
                 for b in (1, args.big_batch)}
     results = {"stages": stages(w), "parity": parity, "ours": ours, "torch": torch_bench,
@@ -127,8 +130,8 @@ def main():
     notes = (ours["fp16"]["b1"] or {}).get("notes")
     if notes:
         lines.append(f"  cuda-fp16 startup choice: {notes}"[:400])
-    lines.append("attention kernels forced (ACGS_CUDA_ATTENTION):")
-    for k in ("wmma", "mma"):
+    lines.append("A/B (wmma, mma: ACGS_CUDA_ATTENTION forced; gemm-heuristic: ACGS_CUDA_TUNE=0):")
+    for k in AB_RUNS:
         ms = ((attention_ab[k]["b1"] or {}).get("ms") or {}).get("128", {})
         lines.append(f"  {'acgs cuda-fp16 ' + k:<30} {'':>10} {'':>10} {fmt(ms.get('p50')):>11} "
                      f"{fmt(ms.get('p99')):>11} {fmt((attention_ab[k]['b128'] or {}).get('seq_per_s')):>15}")

@@ -14,9 +14,16 @@
 namespace acgs::cuda {
 namespace {
 
+// Heuristic candidates timed per entry: more where the GEMM is small, since the heuristic's order is least
+// reliable there (tile shape vs split-K over 132 SMs) and each timing costs microseconds, not milliseconds.
 constexpr int kTuneCandidates = 8;
-constexpr int kWarmupRuns = 2;
-constexpr int kTimedRuns = 9;
+constexpr int kSmallTuneCandidates = 16;
+constexpr int kSmallTokens = 512;
+constexpr int kSplitKBases = 4;
+// Each candidate runs kGraphGemms times back to back inside one CUDA graph, timed over kTimedLaunches graph
+// launches (median) after one warm-up launch.
+constexpr int kGraphGemms = 4;
+constexpr int kTimedLaunches = 3;
 constexpr GemmKind kKinds[kGemmKinds] = {GemmKind::kQkv, GemmKind::kAttnOut, GemmKind::kFfn1, GemmKind::kFfn2};
 
 [[noreturn]] void no_algorithm(GemmKind kind, const GemmShape& s) {
@@ -25,30 +32,89 @@ constexpr GemmKind kKinds[kGemmKinds] = {GemmKind::kQkv, GemmKind::kAttnOut, Gem
                                     std::to_string(s.in) + ") on this GPU: use the cpu backend");
 }
 
-// Median time in microseconds of `algo` on this shape, or a negative value when the algorithm fails to
-// run (the heuristic's candidates are not guaranteed to launch, e.g. for unusual alignments).
+// A captured graph and its executable, destroyed on scope exit.
+struct TimingGraph {
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  ~TimingGraph() {
+    if (exec) cudaGraphExecDestroy(exec);
+    if (graph) cudaGraphDestroy(graph);
+  }
+};
+
+// Median GPU microseconds of one run of `algo` on this shape, or a negative value when the algorithm fails
+// to run (the heuristic's candidates are not guaranteed to launch, e.g. for unusual alignments).
+// The runs are replayed from a CUDA graph because an event pair around a direct cublasLtMatmul call measures
+// the host's time to build the descriptors and enqueue the call (~11-13 us on the H100 run for every shape
+// up to ~2k tokens) instead of the kernel's; in the forward's graph the GEMMs also run back to back.
 float time_algo(const LtGemm& gemm, const GemmShape& shape, const cublasLtMatmulAlgo_t& algo,
                 const GemmOperands& ops, int k, cudaStream_t stream, void* workspace) {
+  TimingGraph g;
   try {
     auto run = [&] { gemm.run(stream, shape, algo, ops.x[k], ops.w[k], ops.bias[k], ops.y[k], workspace); };
-    for (int i = 0; i < kWarmupRuns; ++i) run();
-    std::vector<EventPair> events(kTimedRuns);
+    // One direct run first, so the kernel's module is loaded outside the capture (as CudaBackend does).
+    run();
+    ACGS_CUDA(cudaStreamSynchronize(stream));
+    ACGS_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    try {
+      for (int i = 0; i < kGraphGemms; ++i) run();
+    } catch (...) {
+      if (cudaStreamEndCapture(stream, &g.graph) != cudaSuccess) g.graph = nullptr;
+      throw;
+    }
+    ACGS_CUDA(cudaStreamEndCapture(stream, &g.graph));
+    ACGS_CUDA(cudaGraphInstantiate(&g.exec, g.graph, 0));
+    ACGS_CUDA(cudaGraphLaunch(g.exec, stream));
+    std::vector<EventPair> events(kTimedLaunches);
     for (auto& e : events) {
       ACGS_CUDA(cudaEventRecord(e.start(), stream));
-      run();
+      ACGS_CUDA(cudaGraphLaunch(g.exec, stream));
       ACGS_CUDA(cudaEventRecord(e.stop(), stream));
     }
     ACGS_CUDA(cudaStreamSynchronize(stream));
-    std::vector<float> ms(kTimedRuns);
-    for (int i = 0; i < kTimedRuns; ++i) ms[i] = events[i].elapsed_ms();
-    std::nth_element(ms.begin(), ms.begin() + kTimedRuns / 2, ms.end());
-    return ms[kTimedRuns / 2] * 1000.0f;
+    std::vector<float> ms(kTimedLaunches);
+    for (int i = 0; i < kTimedLaunches; ++i) ms[i] = events[i].elapsed_ms();
+    std::nth_element(ms.begin(), ms.begin() + kTimedLaunches / 2, ms.end());
+    return ms[kTimedLaunches / 2] * 1000.0f / kGraphGemms;
   } catch (const Error&) {
-    // cuBLASLt rejected this candidate at launch (it may not fit the operands' alignment): skip it.
+    // cuBLASLt rejected this candidate at launch or capture (it may not fit the operands' alignment): skip it.
     cudaGetLastError();
     ACGS_CUDA(cudaStreamSynchronize(stream));
     return -1.0f;
   }
+}
+
+// The heuristic's first choice, untimed.
+std::pair<cublasLtMatmulAlgo_t, float> first_choice(const LtGemm& gemm, GemmKind kind, const GemmShape& shape,
+                                                    const GemmOperands& ops) {
+  const auto found = gemm.candidates(shape, ops.bias[int(kind)], 1);
+  if (found.empty()) no_algorithm(kind, shape);
+  return {found.front(), 0.0f};
+}
+
+// The fastest of the heuristic's candidates for one entry (split-K only with fp32 partial sums), plus
+// split-K variants of its first kSplitKBases candidates for small shapes, and its time.
+std::pair<cublasLtMatmulAlgo_t, float> fastest(const LtGemm& gemm, GemmKind kind, const GemmShape& shape,
+                                               const GemmOperands& ops, cudaStream_t stream, void* workspace) {
+  const int k = int(kind);
+  const bool small = shape.tokens <= kSmallTokens;
+  std::vector<cublasLtMatmulAlgo_t> algos =
+      gemm.candidates(shape, ops.bias[k], small ? kSmallTuneCandidates : kTuneCandidates, true);
+  for (size_t i = 0, bases = algos.size(); small && i < bases && i < size_t(kSplitKBases); ++i)
+    for (const auto& v : gemm.split_k_variants(shape, ops.bias[k], algos[i])) algos.push_back(v);
+  float best_us = -1.0f;
+  cublasLtMatmulAlgo_t best{};
+  for (const auto& algo : algos) {
+    const float us = time_algo(gemm, shape, algo, ops, k, stream, workspace);
+    if (us >= 0.0f && (best_us < 0.0f || us < best_us)) {
+      best_us = us;
+      best = algo;
+    }
+  }
+  if (best_us >= 0.0f) return {best, best_us};
+  // Nothing could be timed (e.g. graph capture unavailable): the heuristic's first choice, untimed, as
+  // before tuning existed, rather than no backend at all.
+  return first_choice(gemm, kind, shape, ops);
 }
 
 }  // namespace
@@ -64,42 +130,18 @@ GemmShape gemm_shape(const ModelConfig& config, GemmKind kind, int tokens, cudaD
   return {};
 }
 
-AlgoTable AlgoTable::from_heuristic(const LtGemm& gemm, const ModelConfig& config, int capacity,
-                                    const GemmOperands& ops) {
-  AlgoTable table;
-  table.type_ = gemm.type();
-  table.buckets_ = token_buckets(capacity);
-  for (int tokens : table.buckets_)
-    for (int k = 0; k < kGemmKinds; ++k) {
-      const GemmShape shape = gemm_shape(config, kKinds[k], tokens, table.type_);
-      const auto found = gemm.candidates(shape, ops.bias[k], 1);
-      if (found.empty()) no_algorithm(kKinds[k], shape);
-      table.algos_.push_back(found.front());
-      table.time_us_.push_back(0.0f);
-    }
-  return table;
-}
-
 AlgoTable AlgoTable::autotune(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
-                              cudaStream_t stream, void* workspace) {
+                              cudaStream_t stream, void* workspace, int max_tuned_tokens) {
   AlgoTable table;
   table.type_ = gemm.type();
   table.buckets_ = token_buckets(capacity);
   for (int tokens : table.buckets_)
     for (int k = 0; k < kGemmKinds; ++k) {
       const GemmShape shape = gemm_shape(config, kKinds[k], tokens, table.type_);
-      float best_us = -1.0f;
-      cublasLtMatmulAlgo_t best{};
-      for (const auto& algo : gemm.candidates(shape, ops.bias[k], kTuneCandidates)) {
-        const float us = time_algo(gemm, shape, algo, ops, k, stream, workspace);
-        if (us >= 0.0f && (best_us < 0.0f || us < best_us)) {
-          best_us = us;
-          best = algo;
-        }
-      }
-      if (best_us < 0.0f) no_algorithm(kKinds[k], shape);
-      table.algos_.push_back(best);
-      table.time_us_.push_back(best_us);
+      const auto [algo, us] = tokens <= max_tuned_tokens ? fastest(gemm, kKinds[k], shape, ops, stream, workspace)
+                                                         : first_choice(gemm, kKinds[k], shape, ops);
+      table.algos_.push_back(algo);
+      table.time_us_.push_back(us);
     }
   return table;
 }

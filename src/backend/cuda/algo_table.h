@@ -24,15 +24,20 @@ struct GemmOperands {
   void* y[kGemmKinds];
 };
 
+// Token buckets an in-memory backend (no plan) autotunes at creation: 18 buckets x 4 GEMMs x <= 28 candidates
+// (16 heuristic, 12 split-K), estimated well under a second on an H100; status/bench notes say it ran.
+inline constexpr int kInMemoryTunedTokens = 512;
+
 class AlgoTable {
  public:
-  // cuBLASLt's first heuristic choice for each entry, without timing: what an in-memory backend uses.
-  static AlgoTable from_heuristic(const LtGemm& gemm, const ModelConfig& config, int capacity,
-                                  const GemmOperands& ops);
-  // Times up to kTuneCandidates heuristic candidates per entry with CUDA events (median of several runs
-  // after warm-up) and keeps the fastest.
+  // Entries up to max_tuned_tokens rows: the fastest of up to 16 (<= 512 rows, plus split-K variants) or 8
+  // heuristic candidates (split-K only with fp32 partial sums), timed as GPU time per GEMM from a CUDA graph
+  // of back-to-back runs (median of several launches). Larger entries (all of them for max_tuned_tokens =
+  // 0): cuBLASLt's first heuristic choice, untimed. Plans tune every bucket; an in-memory backend only the
+  // small ones (latency-bound, where the heuristic's first choice is least reliable and each timing costs
+  // microseconds).
   static AlgoTable autotune(const LtGemm& gemm, const ModelConfig& config, int capacity, const GemmOperands& ops,
-                            cudaStream_t stream, void* workspace);
+                            cudaStream_t stream, void* workspace, int max_tuned_tokens);
   // The plan's algorithms, each checked with cublasLtMatmulAlgoCheck on this device; Error(kInvalidModel)
   // naming the entry when one is missing or unusable, or was tuned for another epilogue (fp16 plans written
   // before the FFN1 GEMM fused GELU record BIAS there and must be rebuilt).

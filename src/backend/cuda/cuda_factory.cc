@@ -37,6 +37,13 @@ void check_options(const CudaOptions& o, const ModelConfig& c) {
   if (c.n_layers < 1) fail(ErrorKind::kInvalidModel, "the model has no encoder layers");
 }
 
+// ACGS_CUDA_TUNE=0: an in-memory backend takes cuBLASLt's first heuristic choice for every GEMM (A/B against the
+// default autotuning of the small buckets, and bit-reproducible results across backends).
+bool tuning_enabled() {
+  const char* v = std::getenv("ACGS_CUDA_TUNE");
+  return v == nullptr || std::string(v) != "0";
+}
+
 bool graphs_enabled() {
   const char* v = std::getenv("ACGS_CUDA_GRAPHS");
   return v == nullptr || std::string(v) != "0";
@@ -92,6 +99,7 @@ std::unique_ptr<Backend> create_typed(const ModelWeights& w, const CudaOptions& 
   DeviceModel<T> model;
   std::unique_ptr<ExecContext<T>> ctx;
   AlgoTable algos;
+  std::string gemm_note = "gemm: plan";
   if (!o.plan_path.empty()) {
     const plan::PlanData plan = plan::read_plan_file(o.plan_path);
     const std::string why = plan_conflict(plan.header, w, o, r);
@@ -104,13 +112,18 @@ std::unique_ptr<Backend> create_typed(const ModelWeights& w, const CudaOptions& 
   } else {
     model = upload_model<T>(c, lookup_packed(pack_weights(w, kBlobDtype<T>)));
     ctx = std::make_unique<ExecContext<T>>(c, make_capacity(c, o.max_batch, o.max_seq));
-    algos = AlgoTable::from_heuristic(ctx->gemm, c, ctx->capacity.tokens, gemm_operands(model, *ctx));
+    const bool tune = tuning_enabled();
+    algos = AlgoTable::autotune(ctx->gemm, c, ctx->capacity.tokens, gemm_operands(model, *ctx), ctx->stream.get(),
+                                ctx->workspace.get(), tune ? kInMemoryTunedTokens : 0);
+    gemm_note = tune ? "gemm: autotuned up to " + std::to_string(kInMemoryTunedTokens) + " tokens"
+                     : "gemm: heuristic (ACGS_CUDA_TUNE=0)";
   }
   BackendInfo info{"cuda-" + o.precision, o.precision, r.name};
+  info.notes = gemm_note;
   AttentionChoice attention;
   if constexpr (sizeof(T) == 2) {
     attention = choose_fp16_attention(c.n_heads, c.head_dim(), ctx->stream.get());
-    info.notes = "attention: " + attention.reason;
+    info.notes = "attention: " + attention.reason + "; " + info.notes;
     if (attention.fell_back) std::fprintf(stderr, "acgs-infer: cuda-fp16 %s\n", info.notes.c_str());
   }
   return std::make_unique<CudaBackend<T>>(std::move(model), std::move(algos), attention.kernel, std::move(ctx),
@@ -125,7 +138,7 @@ void build_plan_typed(const ModelWeights& w, const CudaOptions& o, const DeviceR
   const DeviceModel<T> model = upload_model<T>(c, lookup_packed(blobs));
   ExecContext<T> ctx(c, make_capacity(c, o.max_batch, o.max_seq));
   const AlgoTable algos = AlgoTable::autotune(ctx.gemm, c, ctx.capacity.tokens, gemm_operands(model, ctx),
-                                              ctx.stream.get(), ctx.workspace.get());
+                                              ctx.stream.get(), ctx.workspace.get(), ctx.capacity.tokens);
   plan::PlanHeader h;
   h.model_sha256 = w.sha256;
   h.precision = o.precision;

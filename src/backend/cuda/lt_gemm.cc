@@ -45,6 +45,21 @@ class Descriptors {
   cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, d_ = nullptr;
 };
 
+// Whether `algo` is unsplit or reduces its split-K partial sums in the compute type (fp32). Filtered after the
+// heuristic rather than with CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, whose documentation leaves open
+// whether unsplit configurations (scheme NONE = 0) pass a mask without that bit.
+bool fp32_partial_sums(const cublasLtMatmulAlgo_t& algo) {
+  int32_t splits = 1;
+  uint32_t scheme = CUBLASLT_REDUCTION_SCHEME_NONE;
+  size_t written = 0;
+  if (cublasLtMatmulAlgoConfigGetAttribute(&algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits, sizeof(splits),
+                                           &written) != CUBLAS_STATUS_SUCCESS ||
+      cublasLtMatmulAlgoConfigGetAttribute(&algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, &scheme, sizeof(scheme),
+                                           &written) != CUBLAS_STATUS_SUCCESS)
+    return false;
+  return splits <= 1 || scheme == CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+}
+
 }  // namespace
 
 const char* gemm_name(GemmKind kind) {
@@ -67,7 +82,8 @@ LtGemm::~LtGemm() {
   if (handle_) cublasLtDestroy(handle_);
 }
 
-std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, const void* bias, int count) const {
+std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, const void* bias, int count,
+                                                     bool fp32_split_k) const {
   const Descriptors desc(type_, shape, bias);
   cublasLtMatmulPreference_t pref = nullptr;
   ACGS_CUBLAS(cublasLtMatmulPreferenceCreate(&pref));
@@ -86,9 +102,38 @@ std::vector<cublasLtMatmulAlgo_t> LtGemm::candidates(const GemmShape& shape, con
   check_cublas(status, "cublasLtMatmulAlgoGetHeuristic");
   std::vector<cublasLtMatmulAlgo_t> algos;
   for (int i = 0; i < returned; ++i)
-    if (results[i].state == CUBLAS_STATUS_SUCCESS && results[i].workspaceSize <= kGemmWorkspaceBytes)
+    if (results[i].state == CUBLAS_STATUS_SUCCESS && results[i].workspaceSize <= kGemmWorkspaceBytes &&
+        (!fp32_split_k || fp32_partial_sums(results[i].algo)))
       algos.push_back(results[i].algo);
   return algos;
+}
+
+std::vector<cublasLtMatmulAlgo_t> LtGemm::split_k_variants(const GemmShape& shape, const void* bias,
+                                                           const cublasLtMatmulAlgo_t& algo) const {
+  int32_t support = 0, splits = 0;
+  uint32_t schemes = 0;
+  size_t written = 0;
+  if (cublasLtMatmulAlgoCapGetAttribute(&algo, CUBLASLT_ALGO_CAP_SPLITK_SUPPORT, &support, sizeof(support),
+                                        &written) != CUBLAS_STATUS_SUCCESS ||
+      cublasLtMatmulAlgoCapGetAttribute(&algo, CUBLASLT_ALGO_CAP_REDUCTION_SCHEME_MASK, &schemes, sizeof(schemes),
+                                        &written) != CUBLAS_STATUS_SUCCESS ||
+      cublasLtMatmulAlgoConfigGetAttribute(&algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits, sizeof(splits),
+                                           &written) != CUBLAS_STATUS_SUCCESS)
+    return {};
+  if (!support || splits > 1 || !(schemes & CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE)) return {};
+  std::vector<cublasLtMatmulAlgo_t> out;
+  const uint32_t scheme = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+  for (int32_t parts : {2, 4, 8}) {
+    if (shape.in / parts < 64) break;
+    cublasLtMatmulAlgo_t v = algo;
+    if (cublasLtMatmulAlgoConfigSetAttribute(&v, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &parts, sizeof(parts)) ==
+            CUBLAS_STATUS_SUCCESS &&
+        cublasLtMatmulAlgoConfigSetAttribute(&v, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, &scheme, sizeof(scheme)) ==
+            CUBLAS_STATUS_SUCCESS &&
+        supports(shape, bias, v))
+      out.push_back(v);
+  }
+  return out;
 }
 
 bool LtGemm::supports(const GemmShape& shape, const void* bias, const cublasLtMatmulAlgo_t& algo) const {

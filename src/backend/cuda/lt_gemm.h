@@ -50,7 +50,15 @@ class LtGemm {
   // Up to `count` algorithms cuBLASLt's heuristic proposes for this shape, best guess first, each needing
   // at most kGemmWorkspaceBytes. `bias` is any pointer with the alignment the real bias will have (the
   // heuristic depends on pointer alignment, not contents). Empty when nothing supports the shape.
-  std::vector<cublasLtMatmulAlgo_t> candidates(const GemmShape& shape, const void* bias, int count) const;
+  // fp32_split_k: drops split-K configurations that do not use CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE (partial
+  // sums in fp32): INPLACE and OUTPUT_TYPE add the partial sums in the output type, fp16 in fp16 mode.
+  std::vector<cublasLtMatmulAlgo_t> candidates(const GemmShape& shape, const void* bias, int count,
+                                               bool fp32_split_k = false) const;
+  // Copies of `algo` split over K into 2, 4 and 8 parts (at least 64 of K each) with fp32 partial sums,
+  // those cuBLASLt accepts for this shape: small-M GEMMs have too few output tiles to fill the GPU. Empty
+  // when `algo` does not support split-K or is split already.
+  std::vector<cublasLtMatmulAlgo_t> split_k_variants(const GemmShape& shape, const void* bias,
+                                                     const cublasLtMatmulAlgo_t& algo) const;
   // Whether `algo` (e.g. read from a plan) is valid for this shape on this device and fits the workspace.
   bool supports(const GemmShape& shape, const void* bias, const cublasLtMatmulAlgo_t& algo) const;
   // Enqueues the GEMM; workspace must hold kGemmWorkspaceBytes. Capturable into a CUDA graph.

@@ -116,6 +116,16 @@ class AttentionKernelScope {
   AttentionKernelScope& operator=(const AttentionKernelScope&) = delete;
 };
 
+// ACGS_CUDA_TUNE=0 for one scope: backends created meanwhile take cuBLASLt's first heuristic choice instead of
+// timing candidates, so two of them run the same GEMM algorithms.
+class NoTuningScope {
+ public:
+  NoTuningScope() { setenv("ACGS_CUDA_TUNE", "0", 1); }
+  ~NoTuningScope() { unsetenv("ACGS_CUDA_TUNE"); }
+  NoTuningScope(const NoTuningScope&) = delete;
+  NoTuningScope& operator=(const NoTuningScope&) = delete;
+};
+
 struct ParityCase {
   const char* precision;
   double hidden_tol;
@@ -185,8 +195,9 @@ void expect_graph_replay_matches(Backend& direct, Backend& graphed) {
 
 TEST_F(CudaBackendTest, GraphReplayGivesTheBitsOfDirectLaunches) {
   const auto w = model(128, 2, 512, 3);
-  // The attention kernel is forced: under auto, two backends may time the probe differently and pick
-  // different kernels, whose results differ in the last bits.
+  // The attention kernel and the GEMM algorithms are fixed: under auto / tuning, two backends may time
+  // their candidates differently and pick different ones, whose results differ in the last bits.
+  const NoTuningScope no_tuning;
   for (const char* kernel : {"wmma", "mma"}) {
     const AttentionKernelScope attention(kernel);
     setenv("ACGS_CUDA_GRAPHS", "0", 1);

@@ -35,14 +35,22 @@ TYPED_TEST(CudaGemmTest, LinearWithBiasMatchesCpu) {
     auto dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));
     DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
     const GemmShape shape{tokens, out, in};
-    const auto algos = gemm.candidates(shape, db.get(), 4);
+    auto algos = gemm.candidates(shape, db.get(), 4);
     ASSERT_FALSE(algos.empty());
     EXPECT_TRUE(gemm.supports(shape, db.get(), algos.front()));
-    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    // What the tuner may pick: the fp32-partial-sum candidates and their split-K variants.
+    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
+    algos.insert(algos.end(), tuned.begin(), tuned.end());
+    for (const auto& a : tuned)
+      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
     std::vector<float> want(size_t(tokens) * out);
     reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
-    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
-        << tokens << " x " << out << " x " << in;
+    for (size_t i = 0; i < algos.size(); ++i) {
+      dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));  // an unwritten element fails
+      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
+          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
+    }
   }
 }
 
@@ -61,16 +69,26 @@ TEST(CudaGemmGelu, GeluBiasEpilogueMatchesErfGeluInFp16) {
     auto dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
     DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
     const GemmShape shape{tokens, out, in, CUBLASLT_EPILOGUE_GELU_BIAS};
-    const auto algos = gemm.candidates(shape, db.get(), 1);
+    auto algos = gemm.candidates(shape, db.get(), 1);
     ASSERT_FALSE(algos.empty());
-    gemm.run(nullptr, shape, algos.front(), dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    // And every algorithm the tuner may pick, split-K variants (epilogue after the reduction) included.
+    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
+    algos.insert(algos.end(), tuned.begin(), tuned.end());
+    for (const auto& a : tuned)
+      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
     std::vector<float> want(size_t(tokens) * out);
     reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
     reference::gelu_erf(want.data(), want.size());
-    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2) << tokens << " x " << out << " x " << in;
+    for (size_t i = 0; i < algos.size(); ++i) {
+      dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
+      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2)
+          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
+    }
   }
 }
 
+// Tuned up to 64 tokens (measured times), heuristic above (time 0); the plan entries round-trip.
 TEST(CudaAlgoTable, PlanEntriesRoundTripAndCoverEveryBucket) {
   ACGS_SKIP_WITHOUT_CUDA();
   ModelConfig c;
@@ -78,14 +96,23 @@ TEST(CudaAlgoTable, PlanEntriesRoundTripAndCoverEveryBucket) {
   c.hidden_dim = 128;
   c.n_heads = 2;
   const LtGemm gemm(CUDA_R_16F);
-  DeviceBuffer<__half> bias(size_t(3) * c.dim + c.hidden_dim);
+  const int capacity = 600, rows = round_tokens(capacity), widest = 3 * c.dim + c.hidden_dim;
+  DeviceBuffer<__half> bias(widest), x(size_t(rows) * widest), w(size_t(widest) * widest), y(size_t(rows) * widest);
+  for (const DeviceBuffer<__half>* b : {&bias, &x, &w, &y}) ACGS_CUDA(cudaMemset(b->get(), 0, b->bytes()));
   GemmOperands ops{};
-  for (int k = 0; k < kGemmKinds; ++k) ops.bias[k] = bias.get();
-  const int capacity = 600;
-  const AlgoTable table = AlgoTable::from_heuristic(gemm, c, capacity, ops);
+  for (int k = 0; k < kGemmKinds; ++k) {
+    ops.x[k] = x.get();
+    ops.w[k] = w.get();
+    ops.bias[k] = bias.get();
+    ops.y[k] = y.get();
+  }
+  const Stream stream;
+  DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
+  const AlgoTable table = AlgoTable::autotune(gemm, c, capacity, ops, stream.get(), workspace.get(), 64);
   EXPECT_EQ(table.buckets(), int(token_buckets(capacity).size()));
   const auto entries = table.to_plan(c);
   EXPECT_EQ(entries.size(), size_t(table.buckets()) * kGemmKinds);
+  for (const auto& e : entries) EXPECT_EQ(e.time_us > 0.0f, e.m <= 64) << e.gemm << " at " << e.m;
   const AlgoTable back = AlgoTable::from_plan(gemm, c, capacity, ops, entries);
   for (int b = 0; b < table.buckets(); ++b)
     EXPECT_EQ(0, std::memcmp(&back.at(b, GemmKind::kFfn1), &table.at(b, GemmKind::kFfn1),

@@ -78,26 +78,34 @@ void expect_rows(const std::vector<float>& got, const std::vector<float>& want, 
     ASSERT_TRUE(std::isnan(got[i])) << what << ": row " << i / dim << " past the count was written";
 }
 
+// x = LN(x + y) over `rows` rows of which the first `valid` are counted.
+template <typename T>
+void check_add_layer_norm(int rows, int valid, int dim) {
+  const auto x = stored<T>(random_values(size_t(rows) * dim, 1 + dim + rows));
+  const auto y = stored<T>(random_values(size_t(rows) * dim, 2 + dim + rows));
+  auto gamma = random_values(dim, 3 + dim, 0.1f), beta = random_values(dim, 4 + dim, 0.1f);
+  for (float& g : gamma) g += 1.0f;
+  std::vector<float> poisoned = x;
+  std::fill(poisoned.begin() + size_t(valid) * dim, poisoned.end(), NAN);
+  auto dx = to_device<T>(poisoned);
+  const auto dy = to_device<T>(y);
+  const auto dg = to_device<float>(gamma), db = to_device<float>(beta);
+  const auto counts = to_device<int>({float(valid), 0});
+  launch_add_layer_norm<T>(nullptr, counts.get(), rows, dx.get(), dy.get(), dg.get(), db.get(), dim, 1e-12f);
+  std::vector<float> want(size_t(valid) * dim);
+  for (size_t i = 0; i < want.size(); ++i) want[i] = x[i] + y[i];
+  reference::layer_norm(want.data(), valid, dim, gamma.data(), beta.data(), 1e-12f);
+  expect_rows(to_host(dx), want, valid, rows, dim, tolerance<T>(),
+              "rows " + std::to_string(rows) + " dim " + std::to_string(dim));
+}
+
+// Dims for every register-cache size and for the three-pass path of wide rows (fp32 2048, 4096).
 TYPED_TEST(CudaKernelTest, AddLayerNormMatchesCpuOnOddDims) {
-  using T = TypeParam;
-  for (int dim : {1, 7, 37, 768, 771}) {
-    const int rows = 12, valid = 9;
-    const auto x = stored<T>(random_values(size_t(rows) * dim, 1 + dim));
-    const auto y = stored<T>(random_values(size_t(rows) * dim, 2 + dim));
-    auto gamma = random_values(dim, 3 + dim, 0.1f), beta = random_values(dim, 4 + dim, 0.1f);
-    for (float& g : gamma) g += 1.0f;
-    std::vector<float> poisoned = x;
-    std::fill(poisoned.begin() + size_t(valid) * dim, poisoned.end(), NAN);
-    auto dx = to_device<T>(poisoned);
-    const auto dy = to_device<T>(y);
-    const auto dg = to_device<float>(gamma), db = to_device<float>(beta);
-    const auto counts = to_device<int>({float(valid), 0});
-    launch_add_layer_norm<T>(nullptr, counts.get(), rows, dx.get(), dy.get(), dg.get(), db.get(), dim, 1e-12f);
-    std::vector<float> want(size_t(valid) * dim);
-    for (size_t i = 0; i < want.size(); ++i) want[i] = x[i] + y[i];
-    reference::layer_norm(want.data(), valid, dim, gamma.data(), beta.data(), 1e-12f);
-    expect_rows(to_host(dx), want, valid, rows, dim, tolerance<T>(), "dim " + std::to_string(dim));
-  }
+  for (int dim : {1, 7, 37, 768, 771, 1024, 2048, 4096}) check_add_layer_norm<TypeParam>(12, 9, dim);
+}
+
+TYPED_TEST(CudaKernelTest, AddLayerNormMatchesCpuOnOddRowCounts) {
+  for (int rows : {1, 7, 128, 129, 16384}) check_add_layer_norm<TypeParam>(rows + 3, rows, 768);
 }
 
 TYPED_TEST(CudaKernelTest, EmbeddingLayerNormRestartsPositionsPerSequence) {
@@ -226,23 +234,30 @@ TEST(CudaAttentionMma, MatchesCpuOnOddLengths) {
   }
 }
 
+// Lengths around the token groups (1, 7, 128, 129, 512), a 128 x 128 batch, and dims for each kernel shape:
+// odd (scalar loads), 768 and 1024 (partial sums in shared memory), 4096 (fp32: one group, no shared memory).
 TYPED_TEST(CudaKernelTest, PoolingMatchesHostPooling) {
   using T = TypeParam;
-  const std::vector<int> lengths = {1, 512, 5, 64};
-  const TestBatch batch(lengths);
-  TokenBatch host_batch;
-  for (int len : lengths) host_batch.add(std::vector<int32_t>(size_t(len), 1));
-  for (int dim : {37, 768}) {
-    const auto hidden = stored<T>(random_values(size_t(batch.tokens()) * dim, 11 + dim));
-    const auto dh = to_device<T>(hidden);
-    for (const auto& [pooling, normalize] : {std::pair{Pooling::kMean, true}, std::pair{Pooling::kMean, false},
-                                             std::pair{Pooling::kCls, true}}) {
-      auto out = to_device<float>(std::vector<float>(size_t(batch.sequences()) * dim, NAN));
-      launch_pool<T>(nullptr, batch.view(), batch.sequences(), dh.get(), dim, pooling == Pooling::kMean, normalize,
-                     out.get());
-      std::vector<float> want(out.size());
-      pool(host_batch, dim, hidden, pooling, normalize, want);
-      EXPECT_LE(max_abs_diff(to_host(out), want, want.size()), 1e-5) << "dim " << dim;
+  for (const std::vector<int>& lengths : {std::vector<int>{1, 512, 5, 64, 7, 128, 129}, std::vector<int>(128, 128)}) {
+    const TestBatch batch(lengths);
+    TokenBatch host_batch;
+    for (int len : lengths) host_batch.add(std::vector<int32_t>(size_t(len), 1));
+    for (int dim : {37, 768, 1024, 4096}) {
+      if (lengths.size() > 100 && dim != 768) continue;
+      const auto hidden = stored<T>(random_values(size_t(batch.tokens()) * dim, 11 + dim));
+      const auto dh = to_device<T>(hidden);
+      for (const auto& [pooling, normalize] : {std::pair{Pooling::kMean, true}, std::pair{Pooling::kMean, false},
+                                               std::pair{Pooling::kCls, true}}) {
+        // Capacity past the real count: the extra sequences' blocks must exit without writing.
+        const int capacity = batch.sequences() + 2;
+        auto out = to_device<float>(std::vector<float>(size_t(capacity) * dim, NAN));
+        launch_pool<T>(nullptr, batch.view(), capacity, dh.get(), dim, pooling == Pooling::kMean, normalize,
+                       out.get());
+        std::vector<float> want(size_t(batch.sequences()) * dim);
+        pool(host_batch, dim, hidden, pooling, normalize, want);
+        expect_rows(to_host(out), want, batch.sequences(), capacity, dim, 1e-5,
+                    "dim " + std::to_string(dim) + " sequences " + std::to_string(batch.sequences()));
+      }
     }
   }
 }

@@ -12,6 +12,7 @@
 //                   (PTX ISA, "Matrix Fragments for mma.m16n8k16": C/D row g (+8), columns 2t, 2t + 1;
 //                   A row g (+8), columns 2t (+8), 2t + 1 (+8), t = lane % 4), so P never leaves
 //                   registers; V fragments via ldmatrix.trans
+// Q, K and V tiles are staged with cp.async when head_dim and dim are multiples of 8 (load_tile_async).
 // Keys past the sequence get probability 0 (their scores are set to -inf); queries past it compute on zero
 // rows and are not written. Shared memory: Q, K, V [64][D + 8] fp16 = 27 KiB for D = 64, 51 KiB for D = 128.
 #include <cmath>
@@ -38,10 +39,6 @@ struct MmaLayout {
   static constexpr size_t kTileBytes = size_t(kTileRows) * kLd * sizeof(__half);
   static constexpr size_t kBytes = 3 * kTileBytes;  // Q, K, V
 };
-
-__device__ __forceinline__ unsigned smem_address(const void* p) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
 
 // Four 8x8 b16 matrices; lanes 8i..8i+7 give the row addresses of matrix i, register i receives matrix i's
 // elements (row lane / 4, columns 2 (lane % 4), +1), or with .trans those of its transpose.
@@ -98,7 +95,12 @@ __global__ void __launch_bounds__(kWarps * 32)
   const bool vec = head_dim % 8 == 0 && dim % 8 == 0;
   const bool warp_active = q0 + warp * 16 < len;
 
-  load_tile<D>(qs, q_src, ld, start + q0, min(kQueries, len - q0), head_dim, vec);
+  if (vec) {
+    load_tile_async<D>(qs, q_src, ld, start + q0, min(kQueries, len - q0), head_dim);
+    cp_async_wait_all();
+  } else {
+    load_tile<D>(qs, q_src, ld, start + q0, min(kQueries, len - q0), head_dim, vec);
+  }
   __syncthreads();
   // A fragments of this warp's 16 query rows, one per 16 columns of the head: matrices (rows 0-7 | 8-15) x
   // (columns 0-7 | 8-15) in the order a0..a3.
@@ -115,8 +117,14 @@ __global__ void __launch_bounds__(kWarps * 32)
   for (int k0 = 0; k0 < len; k0 += kKeys) {
     const int n = min(kKeys, len - k0);
     __syncthreads();  // every warp is done with the previous K/V tile
-    load_tile<D>(ks, q_src + dim, ld, start + k0, n, head_dim, vec);
-    load_tile<D>(vs, q_src + 2 * dim, ld, start + k0, n, head_dim, vec);
+    if (vec) {  // K's and V's copies in flight together
+      load_tile_async<D>(ks, q_src + dim, ld, start + k0, n, head_dim);
+      load_tile_async<D>(vs, q_src + 2 * dim, ld, start + k0, n, head_dim);
+      cp_async_wait_all();
+    } else {
+      load_tile<D>(ks, q_src + dim, ld, start + k0, n, head_dim, vec);
+      load_tile<D>(vs, q_src + 2 * dim, ld, start + k0, n, head_dim, vec);
+    }
     __syncthreads();
     if (!warp_active) continue;
 

@@ -32,4 +32,32 @@ __device__ void load_tile(__half* dst, const __half* src, size_t ld, int first, 
   }
 }
 
+__device__ __forceinline__ unsigned smem_address(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+
+// load_tile's result through cp.async (sm_80+; PTX ISA "cp.async"), for the vectorized case (head_dim and dim
+// multiples of 8): each 16-byte chunk is one asynchronous global -> shared copy, chunks outside the rows or
+// head_dim copy 0 source bytes and are zero-filled (src-size 0). Nothing passes through registers, so a
+// thread's copies are all in flight at once: load_tile's loop stores each chunk before it loads the next (the
+// compiler may not move a load through a generic pointer above a store it could alias), which made a
+// 128-thread block wait for D / 16 global loads in a row per tile. Complete with cp_async_wait_all() and a
+// barrier before reading the tile.
+template <int D>
+__device__ void load_tile_async(__half* dst, const __half* src, size_t ld, int first, int rows, int head_dim) {
+  constexpr int kChunks = D / 8;
+  for (int i = threadIdx.x; i < kTileRows * kChunks; i += blockDim.x) {
+    const int r = i / kChunks, c = (i % kChunks) * 8;
+    const bool inside = r < rows && c < head_dim;
+    // A zero-byte copy reads nothing; `src` only keeps the operand a valid global address.
+    const __half* from = inside ? src + size_t(first + r) * ld + c : src;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_address(dst + r * (D + kHalfPad) + c)),
+                 "l"(__cvta_generic_to_global(from)), "r"(inside ? 16 : 0)
+                 : "memory");
+  }
+}
+
+// Waits for this thread's cp.async copies; a barrier after it makes every thread's copies visible.
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
 }  // namespace acgs::cuda
