@@ -34,9 +34,8 @@ fuzz: setup
 	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	bash scripts/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
-# CI's command. test-asan and fuzz are not in it yet: the first session could not run them to completion on
-# the whole tree (see the issue notes); fold them back in once a run of each is green.
-test: test-unit
+# CI's command: the Release suite, the same tests again under ASan+UBSan, then every fuzzer for FUZZ_SECONDS.
+test: test-unit test-asan fuzz
 
 demo: build
 	bash scripts/demo.sh $(BUILD)
