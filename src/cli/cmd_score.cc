@@ -147,7 +147,8 @@ void register_score(CLI::App& app) {
   cmd->add_option("--model", opts->scorer.model,
                   "model directory; omitted or \"default\": the embedded default model (heuristics if unusable)");
   cmd->add_option("--backend", opts->scorer.backend,
-                  "heuristic (keywords only), auto (best CPU backend here) or a backend name")
+                  "heuristic (keywords only), auto (the engine's fallback chain: CUDA plan, cpu, reference) "
+                  "or a backend name")
       ->capture_default_str();
   cmd->add_option("--config", opts->scorer.config,
                   "scoring config JSON (weights, boosts, thresholds, keywords, "

@@ -1,44 +1,21 @@
 #include "scorer/scorer_factory.h"
 
 #include "common/error.h"
-#include "engine/backend_factory.h"
+#include "engine/engine.h"
 #include "model/default_model.h"
-#include "model/model_files.h"
-#include "scorer/backend_embedder.h"
+#include "scorer/engine_embedder.h"
 
 namespace acgs {
 namespace {
 
-// "auto": the fastest CPU backend that runs here. The engine's full fallback chain (GPU plans first)
-// replaces this once it exists.
-std::unique_ptr<Backend> open_backend(const std::string& name, std::shared_ptr<const ModelWeights> weights,
-                                      int threads) {
-  BackendOptions options;
-  options.threads = threads;
-  if (name != "auto") return make_backend(name, std::move(weights), options);
-  try {
-    return make_backend("cpu", weights, options);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kUnavailable) throw;
-    return make_backend("reference", std::move(weights), options);
-  }
-}
-
+// The engine's backend chain ("auto": a CUDA plan when one runs here, then cpu, reference) or the one backend
+// asked for, with its batching.
 std::shared_ptr<TextEmbedder> open_embedder(const ScorerOptions& options, const ScoringConfig& config) {
-  const ModelFiles files = locate_model(resolve_model_dir(options.model));
-  if (files.tokenizer.empty()) {
-    fail(ErrorKind::kInvalidModel, "model directory " + files.dir.string() +
-                                       " has no tokenizer.json or vocab.txt; copy the model's tokenizer files there");
-  }
-  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(files.tokenizer));
-  auto weights = std::make_shared<const ModelWeights>(load_weights(files));
-  std::shared_ptr<Backend> backend = open_backend(options.backend, std::move(weights), options.threads);
-  if (config.embedding.max_length > backend->config().max_position_embeddings) {
-    fail(ErrorKind::kInvalidArgument, "embedding.max_length " + std::to_string(config.embedding.max_length) +
-                                          " exceeds the model's " +
-                                          std::to_string(backend->config().max_position_embeddings) + " positions");
-  }
-  return std::make_shared<BackendEmbedder>(std::move(tokenizer), std::move(backend), config.embedding.max_length);
+  EngineOptions engine_options;
+  engine_options.backend = options.backend;
+  engine_options.threads = options.threads;
+  std::shared_ptr<const Engine> engine = Engine::open(resolve_model_dir(options.model).string(), engine_options);
+  return std::make_shared<EngineEmbedder>(std::move(engine), config.embedding.max_length);
 }
 
 }  // namespace

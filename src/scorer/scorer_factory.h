@@ -12,7 +12,7 @@ namespace acgs {
 
 struct ScorerOptions {
   std::string model;             // model directory; "" or "default" = the embedded default model
-  std::string backend = "auto";  // "heuristic", "auto", or a backend name (make_backend)
+  std::string backend = "auto";  // "heuristic", "auto" (the engine's fallback chain), or one backend's name
   std::string config;            // scoring config JSON file; "" = defaults
   int threads = 0;               // backend threads; 0 = physical cores
   // Builds the per-agent state store from the config's limits; null = the in-memory store.

@@ -5,10 +5,9 @@
 
 #include <filesystem>
 
-#include "engine/backend_factory.h"
+#include "engine/engine.h"
 #include "model/default_model.h"
-#include "model/model_files.h"
-#include "scorer/backend_embedder.h"
+#include "scorer/engine_embedder.h"
 #include "scorer/impact_scorer.h"
 #include "scorer_test_util.h"
 
@@ -17,10 +16,10 @@ namespace {
 
 std::shared_ptr<TextEmbedder> tiny_embedder(const std::string& backend) {
   const auto models = std::filesystem::temp_directory_path() / "acgs_scorer_test_models";
-  const ModelFiles files = locate_model(ensure_synth_model(models, "tiny", 7));
-  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(files.tokenizer));
-  std::shared_ptr<Backend> b = make_backend(backend, std::make_shared<const ModelWeights>(load_weights(files)), {});
-  return std::make_shared<BackendEmbedder>(tokenizer, b, 128);
+  EngineOptions options;
+  options.backend = backend;
+  std::shared_ptr<const Engine> engine = Engine::open(ensure_synth_model(models, "tiny", 7).string(), options);
+  return std::make_shared<EngineEmbedder>(std::move(engine), 128);
 }
 
 std::vector<ScoringRequest> stream() {
