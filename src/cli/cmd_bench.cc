@@ -169,7 +169,8 @@ void run_bench(const BenchOptions& opt) {
       double total = 0;
       for (double v : ms) total += v;
       std::sort(ms.begin(), ms.end());
-      per_length[std::to_string(n)] = {{"p50", round3(percentile(ms, 50))},
+      per_length[std::to_string(n)] = {{"min", round3(ms.front())},
+                                       {"p50", round3(percentile(ms, 50))},
                                        {"p99", round3(percentile(ms, 99))},
                                        {"mean", round3(total / static_cast<double>(ms.size()))}};
     }

@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -54,16 +55,19 @@ void finish_block(int rows, const float* bias, const Epilogue& ep, const float* 
 
 // Rows [0, MR) × panel columns of one k-block. bias != nullptr on the last k-block: apply the epilogue.
 // a: kMr-row block of A packed k-major ([kc][kMr]), so the broadcasts read one contiguous stream.
+// prefetch != 0: one prefetch per k step at address prefetch + k·prefetch_step floats, pulling the weights
+// the next calls will read into L1 while this block computes (an address, not a pointer: the last slice's
+// share may point past the weights, which a prefetch tolerates and pointer arithmetic would not).
 template <int MR>
 void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
-               const Epilogue& ep, const float* residual) {
+               const Epilogue& ep, const float* residual, uintptr_t prefetch, int prefetch_step) {
   __m256 acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
     acc[r][0] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + size_t(r) * ldc);
     acc[r][1] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + size_t(r) * ldc + 8);
   }
-  for (int k = 0; k < kc; ++k) {
+  const auto step = [&](int k) __attribute__((always_inline)) {
     const __m256 b0 = _mm256_loadu_ps(b + k * kPanel);
     const __m256 b1 = _mm256_loadu_ps(b + k * kPanel + 8);
 #pragma GCC unroll 8
@@ -72,6 +76,14 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
+  };
+  if (prefetch != 0) {
+    for (int k = 0; k < kc; ++k) {
+      _mm_prefetch(reinterpret_cast<const char*>(prefetch + sizeof(float) * k * prefetch_step), _MM_HINT_T0);
+      step(k);
+    }
+  } else {
+    for (int k = 0; k < kc; ++k) step(k);
   }
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
@@ -82,7 +94,7 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
 }
 
 using MicroF32 = void (*)(const float*, const float*, int, bool, float*, int, const float*, const Epilogue&,
-                          const float*);
+                          const float*, uintptr_t, int);
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
@@ -140,22 +152,39 @@ void pack_a(const float* a, int lda, int m0, int m1, int k0, int kc, float* out)
 
 void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
               int ldc) {
-  // Each worker packs the A block it needs; it grows once per thread, then is reused (no steady-state allocation).
+  // Each worker packs the A rows it needs over all of K; the buffer grows once per thread, then is reused
+  // (no steady-state allocation).
   thread_local std::vector<float> a_block;
-  if (a_block.size() < size_t(kMc) * kKc) a_block.resize(size_t(kMc) * kKc);
-  for (int k0 = 0; k0 < w.k; k0 += kKc) {
-    const int kc = std::min(kKc, w.k - k0);
-    const bool last = k0 + kc == w.k;
-    for (int m0 = 0; m0 < m; m0 += kMc) {
-      const int m1 = std::min(m, m0 + kMc);
-      pack_a(a, lda, m0, m1, k0, kc, a_block.data());
-      for (int p = p0; p < p1; ++p) {
-        const int col = p * kPanel;
+  const int k_padded = round_up(w.k, kKc);
+  if (a_block.size() < size_t(kMc) * k_padded) a_block.resize(size_t(kMc) * k_padded);
+  for (int m0 = 0; m0 < m; m0 += kMc) {
+    const int m1 = std::min(m, m0 + kMc);
+    const int rows = m1 - m0;
+    for (int k0 = 0; k0 < w.k; k0 += kKc) {
+      pack_a(a, lda, m0, m1, k0, std::min(kKc, w.k - k0), a_block.data() + size_t(round_up(rows, kMr)) * k0);
+    }
+    // Panel-major: each panel's weights ([k][16], contiguous, and the next panel follows) stream once in
+    // address order; within a panel, a kKc slice stays in L1 while every row block of A uses it. The first
+    // row blocks prefetch the next slice (the next k-block or the next panel: always the following
+    // addresses), a share each, so a slice is in L1 before its first use even when only weights stream
+    // (short texts: a slice serves 1-3 row blocks).
+    const int row_blocks = (rows + kMr - 1) / kMr;
+    const int shares = row_blocks >= 4 ? 4 : row_blocks >= 2 ? 2 : 1;
+    for (int p = p0; p < p1; ++p) {
+      const int col = p * kPanel;
+      for (int k0 = 0; k0 < w.k; k0 += kKc) {
+        const int kc = std::min(kKc, w.k - k0);
+        const bool last = k0 + kc == w.k;
         const float* b = w.panels.data() + (size_t(p) * w.k + k0) * kPanel;
+        const uintptr_t next = reinterpret_cast<uintptr_t>(b) + sizeof(float) * kc * kPanel;
+        const float* a_k = a_block.data() + size_t(round_up(rows, kMr)) * k0;
         for (int r = m0; r < m1; r += kMr) {
           const int mr = std::min(kMr, m1 - r);
-          kMicroF32[mr](a_block.data() + size_t(r - m0) * kc, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
-                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col));
+          const int share = (r - m0) / kMr;
+          const uintptr_t prefetch = share < shares ? next + sizeof(float) * share * kc * kPanel / shares : 0;
+          kMicroF32[mr](a_k + size_t(r - m0) * kc, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
+                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), prefetch,
+                        kPanel / shares);
         }
       }
     }
