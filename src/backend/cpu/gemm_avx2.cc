@@ -28,6 +28,27 @@ constexpr int kKc = 256;
 constexpr int kMc = 144;
 constexpr int kMcI8 = 72;  // a multiple of kMrI8
 
+// Weights stream from memory once per GEMM (short texts reuse each weight for only a few row blocks), so
+// while one block of weights is in use, the first row blocks over it prefetch the block that follows in
+// memory, a share each (up to 4 shares, one prefetch per k step). Addresses, not pointers: the share after
+// the last block points past the weights, which a prefetch tolerates and pointer arithmetic would not.
+struct Prefetch {
+  uintptr_t start = 0;  // 0: this row block prefetches nothing
+  size_t step = 0;      // bytes per k step
+};
+
+// Row block `row_block` of `row_blocks` over the weight block at `block` (`bytes` long, read in `k_steps`
+// steps): its share of the block that follows.
+Prefetch prefetch_share(const void* block, size_t bytes, int k_steps, int row_block, int row_blocks) {
+  const int shares = row_blocks >= 4 ? 4 : row_blocks >= 2 ? 2 : 1;
+  if (row_block >= shares) return {};
+  return {reinterpret_cast<uintptr_t>(block) + bytes + bytes * row_block / shares, bytes / shares / size_t(k_steps)};
+}
+
+inline void prefetch_step(const Prefetch& pf, int k) {
+  _mm_prefetch(reinterpret_cast<const char*>(pf.start + pf.step * k), _MM_HINT_T0);
+}
+
 // The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.
 inline void finish_row(__m256 v0, __m256 v1, const float* bias, const Epilogue& ep, const float* residual,
                        float* c) {
@@ -55,12 +76,10 @@ void finish_block(int rows, const float* bias, const Epilogue& ep, const float* 
 
 // Rows [0, MR) × panel columns of one k-block. bias != nullptr on the last k-block: apply the epilogue.
 // a: kMr-row block of A packed k-major ([kc][kMr]), so the broadcasts read one contiguous stream.
-// prefetch != 0: one prefetch per k step at address prefetch + k·prefetch_step floats, pulling the weights
-// the next calls will read into L1 while this block computes (an address, not a pointer: the last slice's
-// share may point past the weights, which a prefetch tolerates and pointer arithmetic would not).
+// pf: this row block's share of the next weight slice.
 template <int MR>
 void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
-               const Epilogue& ep, const float* residual, uintptr_t prefetch, int prefetch_step) {
+               const Epilogue& ep, const float* residual, const Prefetch& pf) {
   __m256 acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
@@ -77,9 +96,9 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
   };
-  if (prefetch != 0) {
+  if (pf.start != 0) {
     for (int k = 0; k < kc; ++k) {
-      _mm_prefetch(reinterpret_cast<const char*>(prefetch + sizeof(float) * k * prefetch_step), _MM_HINT_T0);
+      prefetch_step(pf, k);
       step(k);
     }
   } else {
@@ -94,17 +113,18 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
 }
 
 using MicroF32 = void (*)(const float*, const float*, int, bool, float*, int, const float*, const Epilogue&,
-                          const float*, uintptr_t, int);
+                          const float*, const Prefetch&);
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
 template <int MR>
 void micro_i8(const int16_t* aq, int ldq, const int8_t* b, int pairs, const float* a_scale, const float* w_scale,
-              float* c, int ldc, const float* bias, const Epilogue& ep, const float* residual) {
+              float* c, int ldc, const float* bias, const Epilogue& ep, const float* residual, const Prefetch& pf) {
   __m256i acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (int kp = 0; kp < pairs; ++kp) {
+    if (pf.start != 0) prefetch_step(pf, kp);
     const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32)));
     const __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32 + 16)));
 #pragma GCC unroll 8
@@ -128,7 +148,7 @@ void micro_i8(const int16_t* aq, int ldq, const int8_t* b, int pairs, const floa
 }
 
 using MicroI8 = void (*)(const int16_t*, int, const int8_t*, int, const float*, const float*, float*, int,
-                         const float*, const Epilogue&, const float*);
+                         const float*, const Epilogue&, const float*, const Prefetch&);
 constexpr MicroI8 kMicroI8[kMrI8 + 1] = {nullptr, micro_i8<1>, micro_i8<2>, micro_i8<3>, micro_i8<4>};
 
 // Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
@@ -164,27 +184,23 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
       pack_a(a, lda, m0, m1, k0, std::min(kKc, w.k - k0), a_block.data() + size_t(round_up(rows, kMr)) * k0);
     }
     // Panel-major: each panel's weights ([k][16], contiguous, and the next panel follows) stream once in
-    // address order; within a panel, a kKc slice stays in L1 while every row block of A uses it. The first
-    // row blocks prefetch the next slice (the next k-block or the next panel: always the following
-    // addresses), a share each, so a slice is in L1 before its first use even when only weights stream
-    // (short texts: a slice serves 1-3 row blocks).
+    // address order; within a panel, a kKc slice stays in L1 while every row block of A uses it, and the
+    // next slice (next k-block or next panel: the following addresses) is prefetched meanwhile.
     const int row_blocks = (rows + kMr - 1) / kMr;
-    const int shares = row_blocks >= 4 ? 4 : row_blocks >= 2 ? 2 : 1;
     for (int p = p0; p < p1; ++p) {
       const int col = p * kPanel;
       for (int k0 = 0; k0 < w.k; k0 += kKc) {
         const int kc = std::min(kKc, w.k - k0);
         const bool last = k0 + kc == w.k;
         const float* b = w.panels.data() + (size_t(p) * w.k + k0) * kPanel;
-        const uintptr_t next = reinterpret_cast<uintptr_t>(b) + sizeof(float) * kc * kPanel;
+        const size_t slice_bytes = sizeof(float) * kc * kPanel;
         const float* a_k = a_block.data() + size_t(round_up(rows, kMr)) * k0;
         for (int r = m0; r < m1; r += kMr) {
           const int mr = std::min(kMr, m1 - r);
-          const int share = (r - m0) / kMr;
-          const uintptr_t prefetch = share < shares ? next + sizeof(float) * share * kc * kPanel / shares : 0;
+          const Prefetch pf = prefetch_share(b, slice_bytes, kc,
+                                             (r - m0) / kMr, row_blocks);
           kMicroF32[mr](a_k + size_t(r - m0) * kc, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
-                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), prefetch,
-                        kPanel / shares);
+                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), pf);
         }
       }
     }
@@ -194,15 +210,18 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
 void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0, int p1,
              const Epilogue& ep, float* c, int ldc) {
   const int pairs = w.k_pairs();
+  const size_t panel_bytes = size_t(pairs) * kPanel * 2;
   for (int m0 = 0; m0 < m; m0 += kMcI8) {
     const int m1 = std::min(m, m0 + kMcI8);
+    const int row_blocks = (m1 - m0 + kMrI8 - 1) / kMrI8;
     for (int p = p0; p < p1; ++p) {
       const int col = p * kPanel;
-      const int8_t* b = w.panels.data() + size_t(p) * pairs * kPanel * 2;
+      const int8_t* b = w.panels.data() + size_t(p) * panel_bytes;
       for (int r = m0; r < m1; r += kMrI8) {
         const int mr = std::min(kMrI8, m1 - r);
         kMicroI8[mr](aq + size_t(r) * ldq, ldq, b, pairs, a_scale + r, w.scale.data() + col,
-                     c + size_t(r) * ldc + col, ldc, w.bias.data() + col, ep, residual_at(ep, r, col));
+                     c + size_t(r) * ldc + col, ldc, w.bias.data() + col, ep, residual_at(ep, r, col),
+                     prefetch_share(b, panel_bytes, pairs, (r - m0) / kMrI8, row_blocks));
       }
     }
   }
