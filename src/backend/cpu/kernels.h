@@ -40,7 +40,7 @@ using LayerNormRows = void (*)(float* x, int m, int dim, int ldx, const float* g
 using AttentionHead = void (*)(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx,
                                int ld_ctx, float* scratch);
 
-inline int attention_scratch_floats(int len, int head_dim) { return len + head_dim * len + 8; }
+inline int attention_scratch_floats(int len, int head_dim) { return len + 2 * head_dim * len + 8; }
 
 struct CpuKernels {
   const char* isa;

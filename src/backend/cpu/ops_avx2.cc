@@ -117,15 +117,19 @@ float exp_shifted(float* prob, int len, float max_score) {
 
 void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx, int ld_ctx,
                float* scratch) {
+  // K transposed and V gathered into contiguous scratch: in qkv each token's head slice sits on its own
+  // page (ld_qkv is 9 KiB for distilbert-base), so the per-query passes over all keys and values would
+  // touch `len` pages each.
   const int col = head * head_dim;
   float* kt = scratch;
-  float* prob = scratch + size_t(head_dim) * len;
+  float* v = kt + size_t(head_dim) * len;
+  float* prob = v + size_t(head_dim) * len;
   for (int j = 0; j < len; ++j) {
     const float* k = qkv + size_t(j) * ld_qkv + dim + col;
     for (int d = 0; d < head_dim; ++d) kt[size_t(d) * len + j] = k[d];
+    std::copy_n(k + dim, head_dim, v + size_t(j) * head_dim);
   }
   const float scale = 1.0f / std::sqrt(float(head_dim));
-  const float* v = qkv + 2 * dim + col;
   for (int i = 0; i < len; ++i) {
     const float* q = qkv + size_t(i) * ld_qkv + col;
     int j = 0;
@@ -141,12 +145,12 @@ void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int
     const float inv_sum = 1.0f / exp_shifted(prob, len, max_score);
     float* out = ctx + size_t(i) * ld_ctx + col;
     int d = 0;
-    for (; d + 64 <= head_dim; d += 64) context_block<8>(prob, v, ld_qkv, len, d, inv_sum, out);
-    for (; d + 32 <= head_dim; d += 32) context_block<4>(prob, v, ld_qkv, len, d, inv_sum, out);
-    for (; d + 8 <= head_dim; d += 8) context_block<1>(prob, v, ld_qkv, len, d, inv_sum, out);
+    for (; d + 64 <= head_dim; d += 64) context_block<8>(prob, v, head_dim, len, d, inv_sum, out);
+    for (; d + 32 <= head_dim; d += 32) context_block<4>(prob, v, head_dim, len, d, inv_sum, out);
+    for (; d + 8 <= head_dim; d += 8) context_block<1>(prob, v, head_dim, len, d, inv_sum, out);
     for (; d < head_dim; ++d) {
       float s = 0;
-      for (j = 0; j < len; ++j) s = std::fma(prob[j], v[size_t(j) * ld_qkv + d], s);
+      for (j = 0; j < len; ++j) s = std::fma(prob[j], v[size_t(j) * head_dim + d], s);
       out[d] = s * inv_sum;
     }
   }
