@@ -35,12 +35,17 @@ using GemmI8 = void (*)(const int16_t* aq, const float* a_scale, int m, int ldq,
 using QuantizeRows = void (*)(const float* x, int m, int k, int ldx, int16_t* q, int ldq, float* scale);
 // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance, like torch).
 using LayerNormRows = void (*)(float* x, int m, int dim, int ldx, const float* gamma, const float* beta, float eps);
-// One (sequence, head): ctx[len, head cols] = softmax(q·kᵀ / √head_dim) · v, one query row at a time, so only
-// `scratch` of attention_scratch_floats(len, head_dim) floats is needed.
+// One (sequence, head): ctx[len, head cols] = softmax(q·kᵀ / √head_dim) · v, a few query rows at a time, so
+// only `scratch` of attention_scratch_floats(len, head_dim) floats is needed (never a len × len matrix).
 using AttentionHead = void (*)(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx,
                                int ld_ctx, float* scratch);
 
-inline int attention_scratch_floats(int len, int head_dim) { return len + 2 * head_dim * len + 8; }
+// Query rows an attention kernel may process together.
+inline constexpr int kAttentionQueryBlock = 4;
+// Kᵀ [head_dim][lp] + V [len][hp] + a block of score rows [lp] and output rows [hp], lp/hp rounded up to 8.
+inline int attention_scratch_floats(int len, int head_dim) {
+  return (head_dim + kAttentionQueryBlock) * round_up(len, 8) + (len + kAttentionQueryBlock) * round_up(head_dim, 8);
+}
 
 struct CpuKernels {
   const char* isa;

@@ -70,30 +70,45 @@ void layer_norm(float* x, int m, int dim, int ldx, const float* gamma, const flo
   }
 }
 
-// scores[j .. j + 8V) = q · k_j over head_dim, k transposed as kt[d][len]; 8V independent FMA chains.
-template <int V>
-void scores_block(const float* q, const float* kt, int len, int head_dim, int j, float scale, float* scores) {
-  __m256 acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = _mm256_setzero_ps();
+// Attention runs over blocks of kQueries query rows so that every key and value loaded into a register
+// serves all of them (one query row at a time is load-bound: a load per FMA). A register tile is
+// R query rows × 8V keys (scores) or R rows × 8C head dimensions (context): 12 accumulators at most.
+constexpr int kQueries = kAttentionQueryBlock;
+
+// scores[r][j .. j + 8V) = q_r · k_j · scale for R query rows; kt is Kᵀ, [head_dim][lp].
+template <int R, int V>
+void scores_tile(const float* const* q, const float* kt, int lp, int head_dim, int j, float scale, float* scores) {
+  __m256 acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
   for (int d = 0; d < head_dim; ++d) {
-    const __m256 qd = _mm256_broadcast_ss(q + d);
-    const float* row = kt + size_t(d) * len + j;
-    for (int v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(qd, _mm256_loadu_ps(row + 8 * v), acc[v]);
+    __m256 k[V];
+    for (int v = 0; v < V; ++v) k[v] = _mm256_loadu_ps(kt + size_t(d) * lp + j + 8 * v);
+    for (int r = 0; r < R; ++r) {
+      const __m256 qd = _mm256_broadcast_ss(q[r] + d);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(qd, k[v], acc[r][v]);
+    }
   }
-  for (int v = 0; v < V; ++v) _mm256_storeu_ps(scores + j + 8 * v, _mm256_mul_ps(acc[v], _mm256_set1_ps(scale)));
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) _mm256_storeu_ps(scores + size_t(r) * lp + j + 8 * v, _mm256_mul_ps(acc[r][v], _mm256_set1_ps(scale)));
 }
 
-// out[d0 .. d0 + 8C) = Σ_j prob[j] · v_j[d0 ..] · inv_sum; 8C independent FMA chains.
-template <int C>
-void context_block(const float* prob, const float* v, int ld_v, int len, int d0, float inv_sum, float* out) {
-  __m256 acc[C];
-  for (int c = 0; c < C; ++c) acc[c] = _mm256_setzero_ps();
+// out[r][d0 .. d0 + 8C) = Σ_j prob[r][j] · v_j[d0 ..] for R query rows; v is [len][hp].
+template <int R, int C>
+void context_tile(const float* prob, int lp, const float* v, int hp, int len, int d0, float* out) {
+  __m256 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
   for (int j = 0; j < len; ++j) {
-    const __m256 p = _mm256_broadcast_ss(prob + j);
-    const float* row = v + size_t(j) * ld_v + d0;
-    for (int c = 0; c < C; ++c) acc[c] = _mm256_fmadd_ps(p, _mm256_loadu_ps(row + 8 * c), acc[c]);
+    __m256 vj[C];
+    for (int c = 0; c < C; ++c) vj[c] = _mm256_loadu_ps(v + size_t(j) * hp + d0 + 8 * c);
+    for (int r = 0; r < R; ++r) {
+      const __m256 p = _mm256_broadcast_ss(prob + size_t(r) * lp + j);
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_ps(p, vj[c], acc[r][c]);
+    }
   }
-  for (int c = 0; c < C; ++c) _mm256_storeu_ps(out + d0 + 8 * c, _mm256_mul_ps(acc[c], _mm256_set1_ps(inv_sum)));
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) _mm256_storeu_ps(out + size_t(r) * hp + d0 + 8 * c, acc[r][c]);
 }
 
 // In place prob[j] = exp(prob[j] - max); returns the sum.
@@ -115,44 +130,57 @@ float exp_shifted(float* prob, int len, float max_score) {
   return hsum(sum);
 }
 
+// Query rows i0 .. i0 + R of one head: scores, softmax, context into ctx.
+template <int R>
+void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int col, const float* kt, int lp, const float* v,
+                 int head_dim, int hp, float* prob, float* out, float* ctx, int ld_ctx) {
+  const float* q[R];
+  for (int r = 0; r < R; ++r) q[r] = qkv + size_t(i0 + r) * ld_qkv + col;
+  const float scale = 1.0f / std::sqrt(float(head_dim));
+  int j = 0;
+  for (; j + 24 <= lp; j += 24) scores_tile<R, 3>(q, kt, lp, head_dim, j, scale, prob);
+  for (; j < lp; j += 8) scores_tile<R, 1>(q, kt, lp, head_dim, j, scale, prob);
+  float inv_sum[R];
+  for (int r = 0; r < R; ++r) {
+    float* row = prob + size_t(r) * lp;
+    const float max_score = *std::max_element(row, row + len);
+    inv_sum[r] = 1.0f / exp_shifted(row, len, max_score);
+  }
+  int d = 0;
+  for (; d + 24 <= hp; d += 24) context_tile<R, 3>(prob, lp, v, hp, len, d, out);
+  for (; d < hp; d += 8) context_tile<R, 1>(prob, lp, v, hp, len, d, out);
+  for (int r = 0; r < R; ++r) {
+    float* dst = ctx + size_t(i0 + r) * ld_ctx + col;
+    for (d = 0; d < head_dim; ++d) dst[d] = out[size_t(r) * hp + d] * inv_sum[r];
+  }
+}
+
 void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx, int ld_ctx,
                float* scratch) {
-  // K transposed and V gathered into contiguous scratch: in qkv each token's head slice sits on its own
-  // page (ld_qkv is 9 KiB for distilbert-base), so the per-query passes over all keys and values would
-  // touch `len` pages each.
+  // Kᵀ and V gathered into contiguous scratch, zero-padded to whole vectors (lp keys, hp dimensions): in
+  // qkv each token's head slice sits on its own page (ld_qkv is 9 KiB for distilbert-base).
   const int col = head * head_dim;
+  const int lp = round_up(len, 8), hp = round_up(head_dim, 8);
   float* kt = scratch;
-  float* v = kt + size_t(head_dim) * len;
-  float* prob = v + size_t(head_dim) * len;
+  float* v = kt + size_t(head_dim) * lp;
+  float* prob = v + size_t(len) * hp;
+  float* out = prob + size_t(kQueries) * lp;
+  for (int d = 0; d < head_dim; ++d) std::fill(kt + size_t(d) * lp + len, kt + size_t(d + 1) * lp, 0.0f);
   for (int j = 0; j < len; ++j) {
     const float* k = qkv + size_t(j) * ld_qkv + dim + col;
-    for (int d = 0; d < head_dim; ++d) kt[size_t(d) * len + j] = k[d];
-    std::copy_n(k + dim, head_dim, v + size_t(j) * head_dim);
+    for (int d = 0; d < head_dim; ++d) kt[size_t(d) * lp + j] = k[d];
+    std::copy_n(k + dim, head_dim, v + size_t(j) * hp);
+    std::fill(v + size_t(j) * hp + head_dim, v + size_t(j + 1) * hp, 0.0f);
   }
-  const float scale = 1.0f / std::sqrt(float(head_dim));
-  for (int i = 0; i < len; ++i) {
-    const float* q = qkv + size_t(i) * ld_qkv + col;
-    int j = 0;
-    for (; j + 64 <= len; j += 64) scores_block<8>(q, kt, len, head_dim, j, scale, prob);
-    for (; j + 8 <= len; j += 8) scores_block<1>(q, kt, len, head_dim, j, scale, prob);
-    for (; j < len; ++j) {
-      float s = 0;
-      for (int d = 0; d < head_dim; ++d) s = std::fma(q[d], kt[size_t(d) * len + j], s);
-      prob[j] = s * scale;
-    }
-    float max_score = -INFINITY;
-    for (j = 0; j < len; ++j) max_score = std::max(max_score, prob[j]);
-    const float inv_sum = 1.0f / exp_shifted(prob, len, max_score);
-    float* out = ctx + size_t(i) * ld_ctx + col;
-    int d = 0;
-    for (; d + 64 <= head_dim; d += 64) context_block<8>(prob, v, head_dim, len, d, inv_sum, out);
-    for (; d + 32 <= head_dim; d += 32) context_block<4>(prob, v, head_dim, len, d, inv_sum, out);
-    for (; d + 8 <= head_dim; d += 8) context_block<1>(prob, v, head_dim, len, d, inv_sum, out);
-    for (; d < head_dim; ++d) {
-      float s = 0;
-      for (j = 0; j < len; ++j) s = std::fma(prob[j], v[size_t(j) * head_dim + d], s);
-      out[d] = s * inv_sum;
-    }
+  int i = 0;
+  for (; i + kQueries <= len; i += kQueries)
+    attend_rows<kQueries>(qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx, ld_ctx);
+  const auto tail = [&]<int R>() { attend_rows<R>(qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx, ld_ctx); };
+  switch (len - i) {
+    case 3: tail.template operator()<3>(); break;
+    case 2: tail.template operator()<2>(); break;
+    case 1: tail.template operator()<1>(); break;
+    default: break;
   }
 }
 
