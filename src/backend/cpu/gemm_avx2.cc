@@ -2,8 +2,8 @@
 //
 // fp32: register block of kMr rows × one 16-column panel (12 ymm accumulators, 2 for the panel row, 1 for
 // the broadcast A value), K split in kKc-long blocks so the panel slice (kKc × 16 floats = 16 KiB) stays in
-// L1 while kMc rows of A (kMc × kKc floats) stay in L2. Each C element is summed over k in increasing
-// order, one k-block after the other, whatever the panel/row split: bitwise reproducible across threads.
+// L1 while up to kMc rows of A use it. Each C element is summed over k in increasing order, one k-block
+// after the other, whatever the panel/row split: bitwise reproducible across threads.
 //
 // int8: the same register block over int16 activations and int8 weights sign-extended to int16, multiplied
 // pair-wise by vpmaddwd into int32 (exact: |a|,|w| <= 127 and k <= 66k cannot overflow), scaled back to
@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "backend/cpu/avx2_math.h"
 #include "backend/cpu/gemm_avx2.h"
@@ -75,10 +74,11 @@ void finish_block(int rows, const float* bias, const Epilogue& ep, const float* 
 }
 
 // Rows [0, MR) × panel columns of one k-block. bias != nullptr on the last k-block: apply the epilogue.
-// a: kMr-row block of A packed k-major ([kc][kMr]), so the broadcasts read one contiguous stream.
+// a: the block's first row of A at column k0 (row r at a + r·lda): MR sequential streams, which the
+// hardware prefetcher follows, so A needs no packing (that copy would be made by every worker).
 // pf: this row block's share of the next weight slice.
 template <int MR>
-void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
+void micro_f32(const float* a, int lda, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
                const Epilogue& ep, const float* residual, const Prefetch& pf) {
   __m256 acc[MR][2];
 #pragma GCC unroll 8
@@ -91,7 +91,7 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
     const __m256 b1 = _mm256_loadu_ps(b + k * kPanel + 8);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + k * kMr + r);
+      const __m256 av = _mm256_broadcast_ss(a + size_t(r) * lda + k);
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
@@ -112,7 +112,7 @@ void micro_f32(const float* a, const float* b, int kc, bool first, float* c, int
   if (bias != nullptr) finish_block(MR, bias, ep, residual, c, ldc);
 }
 
-using MicroF32 = void (*)(const float*, const float*, int, bool, float*, int, const float*, const Epilogue&,
+using MicroF32 = void (*)(const float*, int, const float*, int, bool, float*, int, const float*, const Epilogue&,
                           const float*, const Prefetch&);
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
@@ -156,33 +156,13 @@ const float* residual_at(const Epilogue& ep, int row, int col) {
   return ep.kind == Epilogue::Kind::kBiasResidual ? ep.residual + size_t(row) * ep.ld_residual + col : nullptr;
 }
 
-// A[m0 .. m1, k0 .. k0 + kc) into kMr-row blocks, each k-major: out[block][k][kMr] (rows past m1 unused).
-void pack_a(const float* a, int lda, int m0, int m1, int k0, int kc, float* out) {
-  for (int r0 = m0; r0 < m1; r0 += kMr) {
-    const int mr = std::min(kMr, m1 - r0);
-    for (int r = 0; r < mr; ++r) {
-      const float* src = a + size_t(r0 + r) * lda + k0;
-      for (int k = 0; k < kc; ++k) out[k * kMr + r] = src[k];
-    }
-    out += size_t(kc) * kMr;
-  }
-}
-
 }  // namespace
 
 void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
               int ldc) {
-  // Each worker packs the A rows it needs over all of K; the buffer grows once per thread, then is reused
-  // (no steady-state allocation).
-  thread_local std::vector<float> a_block;
-  const int k_padded = round_up(w.k, kKc);
-  if (a_block.size() < size_t(kMc) * k_padded) a_block.resize(size_t(kMc) * k_padded);
   for (int m0 = 0; m0 < m; m0 += kMc) {
     const int m1 = std::min(m, m0 + kMc);
     const int rows = m1 - m0;
-    for (int k0 = 0; k0 < w.k; k0 += kKc) {
-      pack_a(a, lda, m0, m1, k0, std::min(kKc, w.k - k0), a_block.data() + size_t(round_up(rows, kMr)) * k0);
-    }
     // Panel-major: each panel's weights ([k][16], contiguous, and the next panel follows) stream once in
     // address order; within a panel, a kKc slice stays in L1 while every row block of A uses it, and the
     // next slice (next k-block or next panel: the following addresses) is prefetched meanwhile.
@@ -194,12 +174,10 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
         const bool last = k0 + kc == w.k;
         const float* b = w.panels.data() + (size_t(p) * w.k + k0) * kPanel;
         const size_t slice_bytes = sizeof(float) * kc * kPanel;
-        const float* a_k = a_block.data() + size_t(round_up(rows, kMr)) * k0;
         for (int r = m0; r < m1; r += kMr) {
           const int mr = std::min(kMr, m1 - r);
-          const Prefetch pf = prefetch_share(b, slice_bytes, kc,
-                                             (r - m0) / kMr, row_blocks);
-          kMicroF32[mr](a_k + size_t(r - m0) * kc, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
+          const Prefetch pf = prefetch_share(b, slice_bytes, kc, (r - m0) / kMr, row_blocks);
+          kMicroF32[mr](a + size_t(r) * lda + k0, lda, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
                         last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), pf);
         }
       }
