@@ -15,29 +15,16 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "testing"))
+from procs import free_port, wait_for  # noqa: E402
 
 BODY = json.dumps({"message": {"content": "unauthorized transfer flagged by the payment audit",
                                "from_agent": "bench-agent", "tools": ["transfer"]}})
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"state_latency: {what} did not come up within {seconds} s")
 
 
 def healthy(port):
@@ -72,14 +59,14 @@ def main():
         redis_port = free_port()
         procs.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save",
                                        "", "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL))
-        wait_for(lambda: socket.create_connection(("127.0.0.1", redis_port), timeout=1).close() is None, 10, "redis")
+        wait_for("redis", lambda: socket.create_connection(("127.0.0.1", redis_port), timeout=1).close() is None, 10)
         ports = {}
         for state in ("memory", f"redis://127.0.0.1:{redis_port}/0"):
             port = free_port()
             procs.append(subprocess.Popen([args.binary, "serve", "--model", model, "--backend", args.backend,
                                            "--threads", "1", "--port", str(port), "--state", state,
                                            "--no-access-log"], stderr=subprocess.DEVNULL))
-            wait_for(lambda: healthy(port), 120, f"serve --state {state}")
+            wait_for(f"serve --state {state}", lambda: healthy(port), 120)
             ports["memory" if state == "memory" else "redis"] = port
         conns = {name: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for name, port in ports.items()}
         samples = {name: [] for name in ports}

@@ -10,11 +10,11 @@
 
 namespace acgs::test {
 
-// One tiny model per test binary (seed 7), written on first use.
+// One tiny model per test binary (seed 7), written on first use and deleted at exit.
 inline const std::filesystem::path& tiny_model_dir() {
-  static TempDir* tmp = new TempDir();
+  static const TempDir tmp;
   static const std::filesystem::path dir = [] {
-    const std::filesystem::path d = *tmp / "tiny";
+    const std::filesystem::path d = tmp / "tiny";
     synth_model("tiny", 7, d);
     return d;
   }();

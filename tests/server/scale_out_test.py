@@ -17,11 +17,14 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "testing"))
+from procs import free_port, wait_for  # noqa: E402
 
 SOURCE = os.path.dirname(os.path.abspath(__file__))
 TEXTS = [  # keyword counts 0, 1, 3 and 5+ give semantic 0.1 / 0.5 / 0.8 / 1.0, so drift moves
@@ -34,12 +37,6 @@ TEXTS = [  # keyword counts 0, 1, 3 and 5+ give semantic 0.1 / 0.5 / 0.8 / 1.0, 
 ]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(port, method, path, body=None, timeout=30):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -49,18 +46,6 @@ def request(port, method, path, body=None, timeout=30):
         return r.status, r.read().decode(), dict(r.getheaders())
     finally:
         conn.close()
-
-
-def wait_for(what, predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 def message(agent, i):
