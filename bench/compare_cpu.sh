@@ -5,9 +5,9 @@
 # reference (tools/oracle/export_onnx.py), then times, round-robin per configuration, ONNX Runtime
 # (tools/oracle/ort_bench.js, npm onnxruntime-node, graph optimizations on) and `acgs-infer bench` for
 # cpu and cpu-int8, on batch 1 × {16, 64, 128} tokens and batch 8 × 64 tokens. Prints a table of p50 ms,
-# speed-ups over ORT and the fraction of the fp32 FMA peak reached at 128 tokens.
+# speed-ups over ORT, the fraction of the fp32 FMA peak reached, and the weight-stream floor of short texts.
 #
-# Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer and fma_peak built)
+# Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer, fma_peak and read_bandwidth built)
 # Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (2: each configuration is timed ROUNDS times,
 #        interleaved across engines, and the best p50 kept, since the machine may be shared).
 set -euo pipefail
@@ -20,7 +20,7 @@ ROUNDS=${ROUNDS:-2}
 BIN=$BUILD/acgs-infer
 WORK=$BUILD/bench-cpu
 PY=/usr/bin/python3
-for f in "$BIN" "$BUILD/fma_peak"; do
+for f in "$BIN" "$BUILD/fma_peak" "$BUILD/read_bandwidth"; do
   [ -x "$f" ] || { echo "compare_cpu: $f not found; build it first (cmake --build $BUILD)" >&2; exit 1; }
 done
 [ -d tools/oracle/node_modules/onnxruntime-node ] || { echo "compare_cpu: run scripts/setup.sh (npm oracles)" >&2; exit 1; }
@@ -47,10 +47,11 @@ for round in $(seq "$ROUNDS"); do
   echo "compare_cpu: round $round of $ROUNDS done (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 done
 PEAK_CORE=$("$BUILD/fma_peak" 2>/dev/null)
+READ_GBS=$("$BUILD/read_bandwidth" "$THREADS" 2>/dev/null)
 
-$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" <<'PY'
+$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" <<'PY'
 import json, sys
-results, peak_core, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+results, peak_core, threads, read_gbs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 best = {}  # (engine, batch, tokens) -> best p50 over rounds
 for line in open(results):
     r = json.loads(line)
@@ -71,4 +72,13 @@ for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
     i8 = best[("cpu-int8", batch, tokens)]
     frac = batch * flops(tokens) / (cpu * 1e-3) / (peak * 1e9)
     print(f"{batch:>3} x {tokens:<4} | {ort:8.2f} | {cpu:8.2f} {ort / cpu:5.2f}x | {i8:8.2f} {ort / i8:5.2f}x | {100 * frac:5.1f}%")
+
+# A forward pass streams every encoder weight once; for short texts that, not the FLOPs, sets the floor.
+params = 6 * (4 * 768 * 768 + 2 * 768 * 3072)
+for name, engine, nbytes in [("fp32", "cpu", 4), ("int8", "cpu-int8", 1)]:
+    floor = params * nbytes / (read_gbs * 1e9) * 1e3
+    at16 = best[(engine, 1, 16)]
+    print(f"{name} weights {params * nbytes / 1e6:.0f} MB at {read_gbs:.1f} GB/s (read_bandwidth {threads}): "
+          f"{floor:.2f} ms floor; 1 x 16 runs at {100 * floor / at16:.0f}% of it, "
+          f"so at most {best[('onnxruntime', 1, 16)] / floor:.2f}x ORT there")
 PY
