@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <exception>
+
+#include "common/short_number.h"
 
 namespace acgs {
 namespace {
@@ -11,12 +12,6 @@ namespace {
 constexpr double kFp32Tolerance = 1e-3;
 constexpr double kFp16Tolerance = 2e-2;
 constexpr double kInt8MinCosine = 0.99;
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
 
 double min_row_cosine(const std::vector<float>& a, const std::vector<float>& b, size_t width) {
   double worst = 1.0;
@@ -63,14 +58,14 @@ std::string run_self_check(Backend& candidate, const std::string& precision, con
   if (precision == "int8") {
     const double cos = min_row_cosine(hidden, input.reference, static_cast<size_t>(candidate.config().dim));
     if (cos >= kInt8MinCosine) return "";
-    return "startup self-check failed: cosine similarity to the reference backend " + number(cos) + " < " +
-           number(kInt8MinCosine);
+    return "startup self-check failed: cosine similarity to the reference backend " + short_number(cos) + " < " +
+           short_number(kInt8MinCosine);
   }
   const double tol = precision == "fp16" ? kFp16Tolerance : kFp32Tolerance;
   const double diff = max_abs_diff(hidden, input.reference);
   if (diff <= tol) return "";
-  return "startup self-check failed: max |difference| from the reference backend " + number(diff) + " > " +
-         number(tol) + " (" + precision + " tolerance)";
+  return "startup self-check failed: max |difference| from the reference backend " + short_number(diff) + " > " +
+         short_number(tol) + " (" + precision + " tolerance)";
 }
 
 }  // namespace acgs

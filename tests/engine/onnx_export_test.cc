@@ -12,6 +12,8 @@
 #include "engine/engine_test_util.h"
 #include "engine/model_source.h"
 #include "model/onnx/onnx_export.h"
+#include "model/onnx/onnx_import.h"
+#include "model/synth.h"
 
 namespace acgs {
 namespace {
@@ -53,6 +55,18 @@ TEST(OnnxExport, ConvertToAnOnnxFile) {
   EXPECT_EQ(j["format"], "onnx");
   EXPECT_EQ(j["opset"], kOnnxExportOpset);
   EXPECT_EQ(reference_embeddings(out.string()), reference_embeddings(test::tiny_model_dir().string()));
+}
+
+// A graph whose LayerNorms add 1e-5 to the variance imports with that eps, not DistilBERT's default,
+// and a config.json beside it that says otherwise is an error rather than silently different numbers.
+TEST(OnnxExport, LayerNormEpsIsReadFromTheGraph) {
+  test::TempDir tmp;
+  ModelWeights w = synth_weights(synth_preset("tiny"), 3);
+  w.config.layer_norm_eps = 1e-5f;
+  export_onnx(w, tmp / "m.onnx");
+  EXPECT_EQ(load_onnx_weights(tmp / "m.onnx", {}).config.layer_norm_eps, 1e-5f);
+  test::expect_error([&] { load_onnx_weights(tmp / "m.onnx", test::tiny_model_dir() / "config.json"); },
+                     ErrorKind::kInvalidModel, {"m.onnx", "eps 1e-05", "layer_norm_eps 1e-12", "config.json"});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/short_number.h"
 
 namespace acgs {
 namespace {
@@ -22,6 +23,7 @@ struct Linear {
 struct Norm {
   Tensor g, b;
   std::string out;
+  std::optional<float> eps;  // unset when the graph does not show it
 };
 
 class Matcher {
@@ -33,7 +35,7 @@ class Matcher {
     }
   }
 
-  ModelWeights run() {
+  DistilBertGraph run() {
     ModelWeights w;
     std::string h = embeddings(w);
     for (int layer = 0;; ++layer) {
@@ -46,7 +48,8 @@ class Matcher {
           "found " + consumer_ops(h));
     w.config.n_layers = static_cast<int>(w.layers.size());
     w.config.hidden_dim = static_cast<int>(w.layers[0].ffn1_w.shape[0]);
-    return w;
+    if (eps_) w.config.layer_norm_eps = *eps_;
+    return {std::move(w), eps_.has_value()};
   }
 
  private:
@@ -154,12 +157,25 @@ class Matcher {
     return square.size() == 3 ? std::move(square) : std::vector<Linear>{};
   }
 
-  Norm layer_norm(const std::string& x, const std::string& what) const {
-    Norm norm;
+  Norm layer_norm(const std::string& x, const std::string& what) {
+    Norm norm = find_layer_norm(x, what);
+    if (norm.eps) {
+      if (eps_ && *eps_ != *norm.eps)
+        bad("the " + what + " LayerNorm uses eps " + short_number(*norm.eps) + " but an earlier one uses " +
+            short_number(*eps_) + "; one eps for every LayerNorm is supported");
+      eps_ = norm.eps;
+    }
+    return norm;
+  }
+
+  Norm find_layer_norm(const std::string& x, const std::string& what) const {
     if (const Node* ln = consumer(x, "LayerNormalization"); ln != nullptr && ln->input_size() >= 3) {
       auto g = const_floats(ln->input(1));
       auto b = const_floats(ln->input(2));
-      if (g && b) return {std::move(*g), std::move(*b), ln->output(0)};
+      float eps = 1e-5f;  // the operator's default (torch writes the attribute)
+      for (const auto& a : ln->attribute())
+        if (a.name() == "epsilon") eps = a.f();
+      if (g && b) return {std::move(*g), std::move(*b), ln->output(0), eps};
     }
     // Decomposed: x - mean(x) -> / sqrt(var + eps) -> * gamma -> + beta.
     const Node* sub = consumer(x, "Sub");
@@ -171,7 +187,22 @@ class Matcher {
     if (!g || !b)
       bad("expected the " + what + " LayerNorm (LayerNormalization, or Sub/Div/Mul/Add with constant gamma and "
           "beta) after '" + x + "'; found " + consumer_ops(x));
-    return {std::move(*g), std::move(*b), add->output(0)};
+    return {std::move(*g), std::move(*b), add->output(0), variance_eps(*div)};
+  }
+
+  // The scalar constant in Div(_, Sqrt(Add(var, eps))), if the graph has that shape.
+  std::optional<float> variance_eps(const Node& div) const {
+    const Node* sqrt = div.input_size() == 2 ? produced_by(div.input(1), "Sqrt") : nullptr;
+    const Node* add = sqrt ? produced_by(sqrt->input(0), "Add") : nullptr;
+    if (add == nullptr || add->input_size() != 2) return std::nullopt;
+    for (const std::string& in : add->input())
+      if (auto c = const_floats(in); c && c->data.size() == 1) return c->data[0];
+    return std::nullopt;
+  }
+
+  const Node* produced_by(const std::string& name, const std::string& op) const {
+    const auto p = producer_.find(name);
+    return p != producer_.end() && p->second->op_type() == op ? p->second : nullptr;
   }
 
   // The output of the residual Add of `branch` and `skip`.
@@ -331,10 +362,11 @@ class Matcher {
   const OnnxModelFile& file_;
   std::map<std::string, std::vector<const Node*>> consumers_;
   std::map<std::string, const Node*> producer_;
+  std::optional<float> eps_;  // of the LayerNorms seen so far
 };
 
 }  // namespace
 
-ModelWeights match_distilbert(const OnnxModelFile& file) { return Matcher(file).run(); }
+DistilBertGraph match_distilbert(const OnnxModelFile& file) { return Matcher(file).run(); }
 
 }  // namespace acgs

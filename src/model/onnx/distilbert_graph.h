@@ -13,9 +13,16 @@
 
 namespace acgs {
 
+struct DistilBertGraph {
+  ModelWeights weights;
+  // weights.config.layer_norm_eps was read from the graph: LayerNormalization's epsilon attribute, or the
+  // constant the decomposition adds to the variance (the same in every LayerNorm, else an error).
+  bool eps_in_graph = false;
+};
+
 // config fields derived from the graph: vocab_size, dim, n_layers, n_heads (from the attention Reshape
-// constants, else dim / 64), hidden_dim, max_position_embeddings. Throws Error(kInvalidModel) saying
-// what was found where a DistilBERT part was expected.
-ModelWeights match_distilbert(const OnnxModelFile& file);
+// constants, else dim / 64), hidden_dim, max_position_embeddings, and layer_norm_eps where the graph
+// shows it. Throws Error(kInvalidModel) saying what was found where a DistilBERT part was expected.
+DistilBertGraph match_distilbert(const OnnxModelFile& file);
 
 }  // namespace acgs

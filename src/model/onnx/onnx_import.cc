@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/short_number.h"
 #include "model/config.h"
 #include "model/onnx/distilbert_graph.h"
 #include "model/onnx/onnx_model_file.h"
@@ -34,11 +35,19 @@ void validate(const ModelWeights& w, const std::string& where, const std::string
 
 ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std::filesystem::path& config_json) {
   const OnnxModelFile file(onnx_file);
-  ModelWeights weights = match_distilbert(file);
+  DistilBertGraph graph = match_distilbert(file);
+  ModelWeights& weights = graph.weights;
   std::string config_source = "the graph";
   if (!config_json.empty()) {
-    // config.json beside the model wins for what the graph cannot show (eps, pad id, head count).
+    // config.json beside the model wins for what the graph cannot show (pad id, head count); the eps the
+    // graph computes with must agree with it.
     const ModelConfig from_file = load_config(config_json);
+    if (graph.eps_in_graph && from_file.layer_norm_eps != weights.config.layer_norm_eps)
+      fail(ErrorKind::kInvalidModel, file.where() + ": the graph's LayerNorms use eps " +
+                                         short_number(weights.config.layer_norm_eps) + " but " +
+                                         config_json.string() + " says layer_norm_eps " +
+                                         short_number(from_file.layer_norm_eps) +
+                                         "; fix the config or re-export the model");
     weights.config = from_file;
     config_source = config_json.string();
   }
@@ -51,7 +60,7 @@ ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std
                                        " attention heads do not divide dim " + std::to_string(weights.config.dim));
   validate(weights, file.where(), config_source);
   weights.sha256 = file.sha256();
-  return weights;
+  return std::move(graph.weights);
 }
 
 }  // namespace acgs

@@ -11,8 +11,9 @@
 namespace acgs {
 
 // `config_json` may be empty: the shapes then come from the graph (dim, layers, hidden_dim, vocab,
-// positions; heads from the attention Reshape constants, else dim / 64). Throws Error(kInvalidModel)
-// saying what was found when the file is not a readable DistilBERT encoder graph. weights.sha256 is the
+// positions; heads from the attention Reshape constants, else dim / 64; LayerNorm eps where the graph
+// shows it). Throws Error(kInvalidModel) saying what was found when the file is not a readable DistilBERT
+// encoder graph, or when config_json's layer_norm_eps differs from the graph's. weights.sha256 is the
 // digest of the .onnx file.
 ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std::filesystem::path& config_json);
 
