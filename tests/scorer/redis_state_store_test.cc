@@ -207,6 +207,22 @@ TEST_F(RedisStore, FailoverScoresThroughAnOutageAndRecovers) {
   EXPECT_EQ(counted, 2u);
 }
 
+// Connections Redis closed while idle are noticed before use: a restart between two requests costs a
+// reconnect, not a degraded request.
+TEST_F(RedisStore, ARestartBetweenRequestsIsNotAnOutage) {
+  size_t counted = 0;
+  FailoverStateStore store(std::make_unique<RedisAgentStateStore>(options(), limits()), limits(),
+                           [&](size_t n) { counted += n; });
+  for (int i = 0; i < 3; ++i) store.observe("a", 0.5);
+  server_->stop();
+  server_->start();
+  EXPECT_EQ(store.observe("a", 0.5).earlier_messages, 0u);  // Redis (restarted empty), not local state
+  EXPECT_FALSE(store.degraded()) << store.health().dump();
+  EXPECT_EQ(store.degraded_observations(), 0u);
+  EXPECT_EQ(counted, 0u);
+  EXPECT_EQ(store.observe("a", 0.5).earlier_messages, 1u);
+}
+
 TEST_F(RedisStore, UnreachableAtStartIsDegradedNotAnError) {
   const std::string url = server_->url_text();
   server_->stop();

@@ -1,6 +1,7 @@
 #include "scorer/redis/redis_connection.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <signal.h>
 
 #include <cerrno>
@@ -32,8 +33,8 @@ std::string redis_error_text(const redisReply& reply) {
 RedisConnection::RedisConnection(const RedisUrl& url, RedisTimeouts timeouts) : where_(url.to_string()) {
   ignore_sigpipe();
   ctx_.reset(redisConnectWithTimeout(url.host.c_str(), url.port, to_timeval(timeouts.connect)));
-  if (!ctx_) throw RedisError("cannot connect to " + where_ + ": out of memory");
-  if (ctx_->err) throw RedisError("cannot connect to " + where_ + ": " + ctx_->errstr);
+  if (!ctx_) throw RedisError("Redis at " + where_ + " cannot be reached: out of memory");
+  if (ctx_->err) throw RedisError("Redis at " + where_ + " cannot be reached: " + ctx_->errstr);
   if (redisSetTimeout(ctx_.get(), to_timeval(timeouts.command)) != REDIS_OK)
     throw RedisError("cannot set the command timeout on the connection to " + where_);
   if (url.db != 0) {
@@ -78,6 +79,13 @@ std::vector<RedisReply> RedisConnection::pipeline(std::span<const Command> comma
     replies.emplace_back(static_cast<redisReply*>(reply));
   }
   return replies;
+}
+
+bool RedisConnection::closed_by_peer() {
+  if (broken_) return true;
+  pollfd p{ctx_->fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 0) broken_ = true;  // readable, hung up, error, or poll itself failed
+  return broken_;
 }
 
 RedisReply RedisConnection::command(const Command& command) {

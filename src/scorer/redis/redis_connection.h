@@ -55,6 +55,11 @@ class RedisConnection {
 
   bool broken() const { return broken_; }
 
+  // An idle connection (no reply outstanding) that has something to read was closed by Redis (restart,
+  // `timeout`, CLIENT KILL): anything it could read is the end of the stream. Checked without blocking
+  // before reuse, so a request is never sent into a dead socket; marks the connection broken.
+  bool closed_by_peer();
+
  private:
   [[noreturn]] void fail_transport(const std::string& during);
 

@@ -121,10 +121,11 @@ std::unique_ptr<RedisConnection> RedisAgentStateStore::acquire() const {
       throw RedisError("all " + std::to_string(options_.connections) + " connections to Redis at " +
                        options_.url.to_string() + " stayed busy for 2 s");
   }
-  if (!idle_.empty()) {
+  while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return c;
+    if (!c->closed_by_peer()) return c;
+    --open_;  // Redis closed it while idle (a restart): open a fresh one rather than fail this request
   }
   const auto now = Clock::now();
   if (!backoff_.may_try(now)) {
