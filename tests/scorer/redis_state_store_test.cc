@@ -1,9 +1,12 @@
 // The Redis agent state store against a real redis-server started here: the Lua script gives exactly the
 // in-memory store's observations, trims history, expires idle agents, is atomic across "replicas", costs
 // one pipelined round trip per batch, reloads itself after NOSCRIPT, times out on a frozen Redis, and the
-// failover store scores through an outage and recovers. URL parsing needs no server.
+// failover store scores through an outage and recovers, AUTH works from the URL or the environment and a
+// refused password is a startup error that does not echo it. URL parsing needs no server.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
+
+#include <stdlib.h>
 
 #include <atomic>
 #include <set>
@@ -243,6 +246,34 @@ TEST_F(RedisStore, ADatabaseRedisDoesNotHaveIsAStartupError) {
   }
 }
 
+TEST(RedisAuth, PasswordFromTheUrlOrTheEnvironment) {
+  if (!test::redis_server_installed()) GTEST_SKIP() << "redis-server is not installed (scripts/setup.sh installs it)";
+  test::RedisTestServer server("s3cret/pw");
+  const std::string host = "127.0.0.1:" + std::to_string(server.url().port);
+  const StateLimits limits;
+
+  const StateStore s = make_state_store("redis://:s3cret%2Fpw@" + host, limits);
+  EXPECT_FALSE(s.shared->degraded()) << s.shared->health().dump();
+  s.store->observe("a", 0.5);
+  EXPECT_EQ(s.store->observe("a", 0.5).earlier_messages, 1u);
+
+  try {
+    make_state_store("redis://:not-the-password@" + host, limits);
+    ADD_FAILURE() << "a wrong password was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("refused the credentials"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("not-the-password"), std::string::npos) << "echoes the password: " << e.what();
+  }
+
+  ::setenv("ACGS_REDIS_PASSWORD", "s3cret/pw", 1);
+  const StateStore from_env = make_state_store("redis://" + host, limits);
+  ::unsetenv("ACGS_REDIS_PASSWORD");
+  EXPECT_FALSE(from_env.shared->degraded()) << from_env.shared->health().dump();
+  EXPECT_EQ(from_env.store->observe("a", 0.5).earlier_messages, 2u);
+  EXPECT_EQ(from_env.shared->health().dump().find("s3cret"), std::string::npos);
+}
+
 TEST(RedisUrl, Parses) {
   RedisUrl u = parse_redis_url("redis://127.0.0.1:6380/2");
   EXPECT_EQ(u.host, "127.0.0.1");
@@ -254,6 +285,13 @@ TEST(RedisUrl, Parses) {
   u = parse_redis_url("redis://[::1]:7000");
   EXPECT_EQ(u.host, "::1");
   EXPECT_EQ(u.to_string(), "redis://[::1]:7000/0");
+  u = parse_redis_url("redis://app:p%40ss%3Aw0rd@cache:6380/1");
+  EXPECT_EQ(u.username, "app");
+  EXPECT_EQ(u.password, "p@ss:w0rd");
+  EXPECT_EQ(u.to_string(), "redis://cache:6380/1");  // never the credentials
+  u = parse_redis_url("redis://:pw@cache");
+  EXPECT_EQ(u.username, "");
+  EXPECT_EQ(u.password, "pw");
   EXPECT_NO_THROW(check_state_spec("memory"));
   EXPECT_NO_THROW(check_state_spec(""));
 }
@@ -263,7 +301,9 @@ TEST(RedisUrl, RejectsWithAReason) {
       {"http://x:1", "not a redis:// URL"},   {"redis://", "no host"},
       {"redis://h:0", "port"},                {"redis://h:99999", "port"},
       {"redis://h:", "empty port"},           {"redis://h:12ab", "port"},
-      {"redis://h:1/x", "database"},          {"redis://user:pw@h:1", "credentials"},
+      {"redis://h:1/x", "database"},          {"redis://user@h:1", "credentials"},
+      {"redis://:@h", "empty password"},      {"redis://:%4@h", "percent"},
+      {"redis://:%zz@h", "percent"},          {"redis://h:1?timeout=5", "query"},
       {"redis://[::1", "IPv6"},               {"memroy", "not a redis:// URL"},
   };
   for (const auto& [url, why] : bad) {

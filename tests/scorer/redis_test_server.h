@@ -36,7 +36,8 @@ inline bool redis_server_installed() { return std::system("command -v redis-serv
 
 class RedisTestServer {
  public:
-  RedisTestServer() : port_(free_port()) {
+  // password: started with --requirepass, and url() carries it.
+  explicit RedisTestServer(std::string password = "") : port_(free_port()), password_(std::move(password)) {
     dir_ = std::filesystem::temp_directory_path() / ("acgs_redis_" + std::to_string(::getpid()) + "_" +
                                                      std::to_string(port_));
     std::filesystem::create_directories(dir_);
@@ -53,7 +54,7 @@ class RedisTestServer {
     if (pid_ == 0) {
       ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", dir.c_str(), "--logfile", log.c_str(), "--daemonize", "no",
-               static_cast<char*>(nullptr));
+               "--requirepass", password_.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Ready once it answers PING; give up after 10 s.
@@ -77,13 +78,14 @@ class RedisTestServer {
   void pause() { ::kill(pid_, SIGSTOP); }
   void resume() { ::kill(pid_, SIGCONT); }
 
-  RedisUrl url() const { return RedisUrl{"127.0.0.1", port_, 0}; }
+  RedisUrl url() const { return RedisUrl{"127.0.0.1", port_, 0, "", password_}; }
   std::string url_text() const { return url().to_string(); }
   // A fresh connection for looking at what the store wrote.
   RedisConnection connect() const { return RedisConnection(url(), {}); }
 
  private:
   int port_;
+  std::string password_;
   std::filesystem::path dir_;
   pid_t pid_ = -1;
 };

@@ -37,6 +37,16 @@ RedisConnection::RedisConnection(const RedisUrl& url, RedisTimeouts timeouts) : 
   if (ctx_->err) throw RedisError("Redis at " + where_ + " cannot be reached: " + ctx_->errstr);
   if (redisSetTimeout(ctx_.get(), to_timeval(timeouts.command)) != REDIS_OK)
     throw RedisError("cannot set the command timeout on the connection to " + where_);
+  if (!url.password.empty()) {
+    Command auth{"AUTH"};
+    if (!url.username.empty()) auth.push_back(url.username);
+    auth.push_back(url.password);
+    const RedisReply reply = command(auth);
+    if (const std::string err = redis_error_text(*reply); !err.empty()) {
+      fail(ErrorKind::kInvalidArgument, "Redis at " + where_ + " refused the credentials in the --state URL (" + err +
+                                            "); check the user and password");
+    }
+  }
   if (url.db != 0) {
     const RedisReply reply = command({"SELECT", std::to_string(url.db)});
     if (const std::string err = redis_error_text(*reply); !err.empty()) {

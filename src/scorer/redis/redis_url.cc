@@ -9,7 +9,8 @@ namespace {
 
 [[noreturn]] void bad_url(std::string_view url, const std::string& why) {
   fail(ErrorKind::kInvalidArgument, "--state '" + std::string(url) + "': " + why +
-                                        "; expected memory or redis://HOST:PORT[/DB], e.g. redis://127.0.0.1:6379/0");
+                                        "; expected memory or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], e.g. "
+                                        "redis://127.0.0.1:6379/0");
 }
 
 // A decimal integer in [lo, hi] spanning all of `text`.
@@ -17,6 +18,24 @@ bool parse_int(std::string_view text, int lo, int hi, int& out) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, out);
   return !text.empty() && ec == std::errc() && ptr == end && out >= lo && out <= hi;
+}
+
+// %XX escapes decoded; false on a malformed escape.
+bool percent_decode(std::string_view text, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned value = 0;
+    if (i + 2 >= text.size()) return false;
+    const auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+    if (ec != std::errc() || ptr != text.data() + i + 3) return false;
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return true;
 }
 
 }  // namespace
@@ -30,11 +49,22 @@ RedisUrl parse_redis_url(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
   if (!url.starts_with(kScheme)) bad_url(url, "not a redis:// URL");
   std::string_view rest = url.substr(kScheme.size());
-  if (rest.find_first_of("@?#") != std::string_view::npos)
-    bad_url(url, "credentials, query options and fragments are not supported");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    bad_url(url, "query options and fragments are not supported");
   RedisUrl out;
   const size_t slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
+  std::string_view authority = rest.substr(0, slash);
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos)
+      bad_url(url, "credentials must be USER:PASSWORD@ or :PASSWORD@ (a lone name before '@' is ambiguous)");
+    if (!percent_decode(userinfo.substr(0, colon), out.username) ||
+        !percent_decode(userinfo.substr(colon + 1), out.password))
+      bad_url(url, "malformed percent escape in the credentials (write reserved characters as %XX)");
+    if (out.password.empty()) bad_url(url, "empty password before '@'");
+    authority = authority.substr(at + 1);
+  }
   if (slash != std::string_view::npos && !parse_int(rest.substr(slash + 1), 0, 1 << 20, out.db))
     bad_url(url, "the database after '/' must be a number from 0");
   std::string_view port;

@@ -20,7 +20,8 @@ struct StateStore {
 void check_state_spec(const std::string& spec);
 
 // A Redis-backed store is probed once (FailoverStateStore::probe): an unreachable Redis is not an error
-// here, the store starts degraded and reconnects with backoff.
+// here, the store starts degraded and reconnects with backoff; refused credentials or database are.
+// $ACGS_REDIS_PASSWORD is the password when the URL carries none.
 StateStore make_state_store(const std::string& spec, const StateLimits& limits,
                             FailoverStateStore::DegradedFn on_degraded = {});
 
