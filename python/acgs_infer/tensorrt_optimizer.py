@@ -143,8 +143,8 @@ class TensorRTOptimizer:
         return self.trt_path
 
     def load_tensorrt_engine(self) -> bool:
-        """Starts the CUDA backend from the plan. With use_fp16=False the engine runs cuda-fp32, which
-        autotunes in memory when it starts (the engine reads plans for fp16 only)."""
+        """Starts the CUDA backend from the plan: cuda-fp16, or cuda-fp32 with use_fp16=False (its status
+        notes say "plan PATH" when the plan was used, or why not, in which case it autotuned in memory)."""
         if not _tensorrt_available():
             logger.warning("CUDA backend not available: %s", _device()["reason"])
             return False

@@ -83,10 +83,20 @@ class Chain {
   }
 
   // The plan cuda-fp16 would start from: --plan, else the cache path for this model and GPU. Without a
-  // usable GPU only an explicit plan is checked (against the model), since the GPU name is unknown.
+  // usable GPU only an explicit plan is checked (against the model), since the GPU name is unknown. An
+  // explicit fp32 plan (`optimize --precision fp32`) is cuda-fp32's: never judged, let alone rebuilt over,
+  // as an fp16 plan.
   void init_plan() {
     PlanState& plan = result_.plan;
-    if (!options_.plan_path.empty()) {
+    const bool explicit_fp32 = !options_.plan_path.empty() && plan_precision(options_.plan_path) == "fp32";
+    if (explicit_fp32) {
+      fp32_plan_.path = options_.plan_path;
+    } else if (device_.available) {
+      fp32_plan_.path = find_plan(model_.files.dir, model_.weights->sha256, device_.name, "fp32").string();
+    }
+    if (!fp32_plan_.path.empty()) check_plan_file(fp32_plan_, "fp32");
+
+    if (!options_.plan_path.empty() && !explicit_fp32) {
       plan.path = options_.plan_path;
     } else if (device_.available) {
       plan.path = find_plan(model_.files.dir, model_.weights->sha256, device_.name, "fp16").string();
@@ -94,11 +104,19 @@ class Chain {
       plan.why_invalid = "no usable CUDA device, so no plan applies: " + device_.reason;
       return;
     }
-    check_plan_file();
+    check_plan_file(plan, "fp16");
   }
 
-  void check_plan_file() {
-    PlanState& plan = result_.plan;
+  // "fp16" / "fp32" from the plan's header, "" when it cannot be read (check_plan_file says why).
+  static std::string plan_precision(const std::string& path) {
+    try {
+      return plan::read_plan_header(path).precision;
+    } catch (const std::exception&) {
+      return "";
+    }
+  }
+
+  void check_plan_file(PlanState& plan, const std::string& precision) {
     std::error_code ec;
     plan.exists = fs::exists(plan.path, ec);
     if (!plan.exists) {
@@ -110,7 +128,7 @@ class Chain {
     }
     plan::PlanExpect expect;
     expect.model_sha256 = model_.weights->sha256;
-    expect.precision = "fp16";
+    expect.precision = precision;
     if (device_.available) {
       expect.gpu_name = device_.name;
       expect.cc_major = device_.cc_major;
@@ -174,7 +192,7 @@ class Chain {
       build_cuda_plan(*model_.weights, co, plan.path);
       plan.built = true;
       plan.rebuilt_because = plan.why_invalid;
-      check_plan_file();
+      check_plan_file(plan, "fp16");
       if (!plan.valid) fail(ErrorKind::kInternal, "the rebuilt plan does not validate: " + plan.why_invalid);
     } catch (const std::exception& e) {
       *reason = why + (why.empty() ? "" : "; rebuilding it: ") + e.what();
@@ -186,8 +204,27 @@ class Chain {
     return nullptr;
   }
 
+  // cuda-fp32 from its plan when one validates (an explicit fp32 --plan, or `optimize --precision fp32`'s
+  // file in the cache), else tuned in memory; `note` says which plan was used or why not.
+  std::unique_ptr<Backend> create_fp32(std::string* reason, std::string* note) {
+    BackendOptions o = backend_options();
+    if (fp32_plan_.valid) {
+      o.plan_path = fp32_plan_.path;
+      std::string why;
+      if (auto b = create_checked("cuda-fp32", o, &why)) {
+        *note = "plan " + fp32_plan_.path;
+        return b;
+      }
+      *note = "plan " + fp32_plan_.path + " not used: " + why;
+      o.plan_path.clear();
+    } else if (fp32_plan_.exists) {
+      *note = "plan not used: " + fp32_plan_.why_invalid;  // names the file
+    }
+    return create_checked("cuda-fp32", o, reason);
+  }
+
   bool try_backend(BackendAttempt& a) {
-    std::string reason;
+    std::string reason, plan_note;
     std::unique_ptr<Backend> b;
     if (is_cuda(a.name) && !device_.available) {
       reason = cuda_plugin_info().loaded ? "no usable CUDA device: " + device_.reason : cuda_plugin_info().reason;
@@ -195,6 +232,8 @@ class Chain {
       b = std::move(reference_);
     } else if (a.name == "cuda-fp16") {
       b = create_fp16(&reason);
+    } else if (a.name == "cuda-fp32") {
+      b = create_fp32(&reason, &plan_note);
     } else {
       b = create_checked(a.name, backend_options(), &reason);
     }
@@ -209,6 +248,7 @@ class Chain {
     a.reason.clear();
     a.device = b->info().device;
     a.notes = b->info().notes;
+    if (!plan_note.empty()) a.notes = plan_note + (a.notes.empty() ? "" : "; " + a.notes);
     result_.active = a.name;
     result_.backend = std::move(b);
     return true;
@@ -245,6 +285,7 @@ class Chain {
   ChainResult result_;
   std::optional<SelfCheckInput> check_input_;
   std::unique_ptr<Backend> reference_;  // built for the self-check; reused if the chain ends there
+  PlanState fp32_plan_;                 // cuda-fp32's; never built here (it tunes in memory without one)
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The CUDA part of the chain through a fake plugin (engine_fake_plugin.cc): a valid plan is used; a
 // corrupt plan, a plan for another GPU and a plan for a changed model are each detected, reported in the
 // status and rebuilt (when the "GPU" can build) or fallen back from; a backend that fails its startup
-// self-check is skipped. The process-wide loader reads $ACGS_CUDA_PLUGIN once, so it is set before main().
+// self-check is skipped; fp32 plans serve cuda-fp32 and are never rebuilt over as fp16 plans. The process-wide loader reads $ACGS_CUDA_PLUGIN once, so it is set before main().
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -27,8 +27,9 @@ class EnginePlan : public ::testing::Test {
     cache_plan_ = plan_cache_dir() / plan_file_name(sha_, "Fake GPU", "fp16");
   }
 
-  // A plan header as the fake GPU would write it, with `edit` applied.
-  void write_plan(const std::function<void(plan::PlanHeader&)>& edit) {
+  // A plan header as the fake GPU would write it, with `edit` applied, at `path` (default: the fp16 cache).
+  void write_plan(const std::function<void(plan::PlanHeader&)>& edit, std::filesystem::path path = {}) {
+    if (path.empty()) path = cache_plan_;
     plan::PlanHeader h;
     h.model_sha256 = sha_;
     h.precision = "fp16";
@@ -37,8 +38,8 @@ class EnginePlan : public ::testing::Test {
     h.gpu_name = "Fake GPU";
     h.cc_major = 9;
     edit(h);
-    std::filesystem::create_directories(cache_plan_.parent_path());
-    plan::PlanWriter(h).write(cache_plan_);
+    std::filesystem::create_directories(path.parent_path());
+    plan::PlanWriter(h).write(path);
   }
 
   nlohmann::ordered_json open_status(const EngineOptions& o = {}) {
@@ -150,6 +151,39 @@ TEST_F(EnginePlan, ExplicitCudaUsesTheWorkingDevice) {
   EXPECT_EQ(engine->active_backend(), "cuda-fp32");
   const std::vector<std::string> texts = {"a", "b c"};
   EXPECT_EQ(engine->embed(texts).size(), 2u * static_cast<size_t>(engine->config().dim));
+}
+
+TEST_F(EnginePlan, ExplicitFp32PlanServesCudaFp32AndIsNeverRebuiltAsFp16) {
+  ScopedEnv works("ACGS_FAKE_CUDA_MODE", "works");
+  const std::filesystem::path mine = home_.path() / "mine-fp32.plan";
+  write_plan([](plan::PlanHeader& h) { h.precision = "fp32"; }, mine);
+  EngineOptions o;
+  o.plan_path = mine.string();
+  auto j = open_status(o);
+  EXPECT_EQ(j["active_backend"], "cuda-fp16") << why(j);
+  EXPECT_EQ(j["plan"]["path"], cache_plan_.string()) << "the fp16 plan is the cached one, not --plan";
+  EXPECT_EQ(plan::read_plan_header(mine).precision, "fp32") << "the user's fp32 plan was overwritten";
+  o.backend = "cuda-fp32";
+  j = open_status(o);
+  EXPECT_EQ(j["active_backend"], "cuda-fp32") << why(j);
+  EXPECT_EQ(j["backends"][1]["notes"], "plan " + mine.string()) << why(j);
+}
+
+TEST_F(EnginePlan, CachedFp32PlanIsUsedWhenValidAndSaysWhyNot) {
+  ScopedEnv works("ACGS_FAKE_CUDA_MODE", "works");
+  ScopedEnv env("ACGS_BACKEND", "cuda-fp32");
+  const std::filesystem::path cached = plan_cache_dir() / plan_file_name(sha_, "Fake GPU", "fp32");
+  write_plan([](plan::PlanHeader& h) { h.precision = "fp32"; }, cached);
+  auto j = open_status();
+  EXPECT_EQ(j["active_backend"], "cuda-fp32") << why(j);
+  EXPECT_EQ(j["backends"][1]["notes"], "plan " + cached.string()) << why(j);
+  write_plan([](plan::PlanHeader& h) { h.precision = "fp32", h.model_sha256 = std::string(64, 'a'); }, cached);
+  j = open_status();
+  EXPECT_EQ(j["active_backend"], "cuda-fp32") << why(j);  // tuned in memory instead
+  const std::string notes = j["backends"][1]["notes"];
+  EXPECT_NE(notes.find("plan not used: engine plan '" + cached.string() + "': model changed since the plan was built"),
+            std::string::npos)
+      << notes;
 }
 
 }  // namespace
