@@ -21,7 +21,9 @@ struct GemmShape {
   int m, k, n;
 };
 
-const GemmShape kShapes[] = {{1, 1, 1}, {1, 37, 17}, {7, 5, 50}, {13, 300, 33}, {150, 257, 16}, {6, 768, 40}};
+// Long k (several 256-k slices, the last one short) and m > 144 (several row blocks) included.
+const GemmShape kShapes[] = {{1, 1, 1},      {1, 37, 17},     {7, 5, 50},       {13, 300, 33},
+                             {150, 257, 16}, {6, 768, 40},    {9, 1500, 40},    {150, 1100, 33}};
 
 // Reference: y = x·Wᵀ + b, then the epilogue, in the reference backend's own ops.
 std::vector<float> reference_linear(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
