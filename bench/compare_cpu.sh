@@ -8,7 +8,7 @@
 # speed-ups over ORT, the fraction of the fp32 FMA peak reached, and the weight-stream floor of short texts.
 #
 # Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer, fma_peak and read_bandwidth built)
-# Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (2: each configuration is timed ROUNDS times,
+# Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (4: each configuration is timed ROUNDS times,
 #        interleaved across engines, and the best p50 kept, since the machine may be shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ BUILD=${1:-build}
 THREADS=${THREADS:-2}
 SAMPLES=${SAMPLES:-30}
 WARMUP=${WARMUP:-5}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-4}
 BIN=$BUILD/acgs-infer
 WORK=$BUILD/bench-cpu
 PY=/usr/bin/python3
