@@ -110,9 +110,9 @@ class Matcher {
       if (auto w = const_floats(n.input(1)); w && w->shape.size() == 2) {
         lin.w = transposed(*w);
       } else {
-        const auto p = producer_.find(n.input(1));
-        if (p == producer_.end() || p->second->op_type() != "Transpose") return std::nullopt;
-        auto wt = const_floats(p->second->input(0));
+        const Node* transpose = produced_by(n.input(1), "Transpose");
+        if (transpose == nullptr) return std::nullopt;
+        auto wt = const_floats(transpose->input(0));
         if (!wt || wt->shape.size() != 2) return std::nullopt;
         lin.w = std::move(*wt);
       }
@@ -222,9 +222,8 @@ class Matcher {
       if (!words || words->shape.size() != 2) continue;
       const Node* add = consumer(n.output(0), "Add");
       if (add == nullptr) bad("the token-embedding Gather is not followed by the position-embedding Add");
-      const auto p = producer_.find(other(*add, n.output(0)));
-      auto pos = p != producer_.end() && p->second->op_type() == "Gather" ? const_floats(p->second->input(0))
-                                                                         : std::nullopt;
+      const Node* pos_gather = produced_by(other(*add, n.output(0)), "Gather");
+      auto pos = pos_gather != nullptr ? const_floats(pos_gather->input(0)) : std::nullopt;
       if (!pos || pos->shape.size() != 2 || pos->shape[1] != words->shape[1])
         bad("the token embeddings are added to something other than a position-embedding table");
       w.config.vocab_size = static_cast<int>(words->shape[0]);
@@ -268,9 +267,8 @@ class Matcher {
     std::vector<int64_t> shape;
     if (const onnx::TensorProto* t = file_.constant(reshape->input(1))) {
       shape = file_.ints(*t);
-    } else if (const auto p = producer_.find(reshape->input(1));
-               p != producer_.end() && p->second->op_type() == "Concat") {
-      for (const std::string& part : p->second->input()) {
+    } else if (const Node* concat = produced_by(reshape->input(1), "Concat")) {
+      for (const std::string& part : concat->input()) {
         const onnx::TensorProto* t = file_.constant(part);
         const std::vector<int64_t> v = t ? file_.ints(*t) : std::vector<int64_t>{0};
         shape.insert(shape.end(), v.begin(), v.end());
