@@ -73,11 +73,12 @@ void layer_norm(float* x, int m, int dim, int ldx, const float* gamma, const flo
 // Attention runs over blocks of kQueries query rows so that every key and value loaded into a register
 // serves all of them (one query row at a time is load-bound: a load per FMA). A register tile is
 // R query rows × 8V keys (scores) or R rows × 8C head dimensions (context): 12 accumulators at most.
+// The tiles are forced inline into attend_rows<R> so their loops are unrolled with constant R, V, C.
 constexpr int kQueries = kAttentionQueryBlock;
 
 // scores[r][j .. j + 8V) = q_r · k_j · scale for R query rows; kt is Kᵀ, [head_dim][lp].
 template <int R, int V>
-void scores_tile(const float* const* q, const float* kt, int lp, int head_dim, int j, float scale, float* scores) {
+__attribute__((always_inline)) inline void scores_tile(const float* const* q, const float* kt, int lp, int head_dim, int j, float scale, float* scores) {
   __m256 acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
@@ -89,13 +90,14 @@ void scores_tile(const float* const* q, const float* kt, int lp, int head_dim, i
       for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(qd, k[v], acc[r][v]);
     }
   }
+  const __m256 s = _mm256_set1_ps(scale);
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) _mm256_storeu_ps(scores + size_t(r) * lp + j + 8 * v, _mm256_mul_ps(acc[r][v], _mm256_set1_ps(scale)));
+    for (int v = 0; v < V; ++v) _mm256_storeu_ps(scores + size_t(r) * lp + j + 8 * v, _mm256_mul_ps(acc[r][v], s));
 }
 
 // out[r][d0 .. d0 + 8C) = Σ_j prob[r][j] · v_j[d0 ..] for R query rows; v is [len][hp].
 template <int R, int C>
-void context_tile(const float* prob, int lp, const float* v, int hp, int len, int d0, float* out) {
+__attribute__((always_inline)) inline void context_tile(const float* prob, int lp, const float* v, int hp, int len, int d0, float* out) {
   __m256 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
@@ -155,6 +157,12 @@ void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int col, const f
   }
 }
 
+using AttendRows = void (*)(const float*, int, int, int, int, const float*, int, const float*, int, int, float*,
+                           float*, float*, int);
+static_assert(kQueries == 4, "kAttendRows has one entry per block height");
+constexpr AttendRows kAttendRows[kQueries + 1] = {nullptr, attend_rows<1>, attend_rows<2>, attend_rows<3>,
+                                                  attend_rows<4>};
+
 void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx, int ld_ctx,
                float* scratch) {
   // Kᵀ and V gathered into contiguous scratch, zero-padded to whole vectors (lp keys, hp dimensions): in
@@ -172,15 +180,9 @@ void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int
     std::copy_n(k + dim, head_dim, v + size_t(j) * hp);
     std::fill(v + size_t(j) * hp + head_dim, v + size_t(j + 1) * hp, 0.0f);
   }
-  int i = 0;
-  for (; i + kQueries <= len; i += kQueries)
-    attend_rows<kQueries>(qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx, ld_ctx);
-  const auto tail = [&]<int R>() { attend_rows<R>(qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx, ld_ctx); };
-  switch (len - i) {
-    case 3: tail.template operator()<3>(); break;
-    case 2: tail.template operator()<2>(); break;
-    case 1: tail.template operator()<1>(); break;
-    default: break;
+  for (int i = 0; i < len; i += kQueries) {
+    kAttendRows[std::min(kQueries, len - i)](qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx,
+                                             ld_ctx);
   }
 }
 
