@@ -92,19 +92,24 @@ class Chain {
     if (explicit_fp32) {
       fp32_plan_.path = options_.plan_path;
     } else if (device_.available) {
-      fp32_plan_.path = find_plan(model_.files.dir, model_.weights->sha256, device_.name, "fp32").string();
+      fp32_plan_.path = cached_plan("fp32");
     }
     if (!fp32_plan_.path.empty()) check_plan_file(fp32_plan_, "fp32");
 
     if (!options_.plan_path.empty() && !explicit_fp32) {
       plan.path = options_.plan_path;
     } else if (device_.available) {
-      plan.path = find_plan(model_.files.dir, model_.weights->sha256, device_.name, "fp16").string();
+      plan.path = cached_plan("fp16");
     } else {
       plan.why_invalid = "no usable CUDA device, so no plan applies: " + device_.reason;
       return;
     }
     check_plan_file(plan, "fp16");
+  }
+
+  // Where the plan cache keeps this model's plan for this GPU and precision.
+  std::string cached_plan(const std::string& precision) const {
+    return find_plan(model_.files.dir, model_.weights->sha256, device_.name, precision).string();
   }
 
   // "fp16" / "fp32" from the plan's header, "" when it cannot be read (check_plan_file says why).
