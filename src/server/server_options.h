@@ -11,7 +11,8 @@ struct ServerOptions {
   std::string model;               // model directory; "" = the default model
   std::string backend;             // "" / "auto" = the engine's fallback chain
   std::string scoring_config;      // scoring config JSON for /v1/score; "" = defaults
-  std::string state = "memory";    // per-agent scorer state: memory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by replicas
+  // per-agent scorer state: memory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by replicas
+  std::string state = "memory";
   std::string host = "127.0.0.1";
   int port = 8080;                 // 0 = any free port
   int threads = 0;                 // engine CPU threads; 0 = physical cores

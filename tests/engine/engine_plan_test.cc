@@ -1,7 +1,8 @@
 // The CUDA part of the chain through a fake plugin (engine_fake_plugin.cc): a valid plan is used; a
 // corrupt plan, a plan for another GPU and a plan for a changed model are each detected, reported in the
 // status and rebuilt (when the "GPU" can build) or fallen back from; a backend that fails its startup
-// self-check is skipped; fp32 plans serve cuda-fp32 and are never rebuilt over as fp16 plans. The process-wide loader reads $ACGS_CUDA_PLUGIN once, so it is set before main().
+// self-check is skipped; fp32 plans serve cuda-fp32 and are never rebuilt over as fp16 plans. The
+// process-wide loader reads $ACGS_CUDA_PLUGIN once, so it is set before main().
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
