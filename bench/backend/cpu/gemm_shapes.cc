@@ -91,14 +91,16 @@ int main() {
           },
           reps);
       const acgs::cpu::PackedMatrixI8 packed8 = acgs::cpu::pack_i8(w.data(), b.data(), n, k);
-      const int ldq = acgs::cpu::round_up(k, 2);
-      std::vector<int16_t> aq(size_t(m) * ldq);
+      const int ldq = acgs::cpu::round_up(k, 4);
+      std::vector<uint8_t> aq(size_t(m) * ldq);
       std::vector<float> a_scale(m);
+      std::vector<int32_t> a_zero(m);
+      const acgs::cpu::QuantizedRows quantized{aq.data(), ldq, a_scale.data(), a_zero.data()};
       const double int8 = best_ms(
           [&] {
-            acgs::cpu::best_kernels().quantize_rows(a.data(), m, k, k, aq.data(), ldq, a_scale.data());
-            acgs::cpu::best_kernels().gemm_i8(aq.data(), a_scale.data(), m, ldq, packed8, 0, packed8.n_panels(), {},
-                                              cp.data(), packed8.padded_n());
+            acgs::cpu::best_kernels().quantize_rows(a.data(), m, k, k, aq.data(), ldq, a_scale.data(), a_zero.data());
+            acgs::cpu::best_kernels().gemm_i8(quantized, m, packed8, 0, packed8.n_panels(), {}, cp.data(),
+                                              packed8.padded_n());
           },
           reps);
       std::printf("%6d %6d %6d | %10.1f %10.1f %10.1f | %10.1f\n", m, k, n, flop / ours / 1e6, flop / onednn / 1e6,

@@ -132,10 +132,11 @@ class CpuBackend final : public Backend {
       const int ldq = shape().ld_quant;
       pool_.parallel_for(m, [&](int begin, int end, int) {
         kernels_.quantize_rows(a + size_t(begin) * lda, end - begin, w.i8.k, lda, ws.quant.data() + size_t(begin) * ldq,
-                               ldq, ws.quant_scale.data() + begin);
+                               ldq, ws.quant_scale.data() + begin, ws.quant_zero.data() + begin);
       });
+      const cpu::QuantizedRows aq{ws.quant.data(), ldq, ws.quant_scale.data(), ws.quant_zero.data()};
       pool_.parallel_for(w.i8.n_panels(), [&](int begin, int end, int) {
-        kernels_.gemm_i8(ws.quant.data(), ws.quant_scale.data(), m, ldq, w.i8, begin, end, ep, c, ldc);
+        kernels_.gemm_i8(aq, m, w.i8, begin, end, ep, c, ldc);
       });
     } else {
       pool_.parallel_for(w.f32.n_panels(), [&](int begin, int end, int) {

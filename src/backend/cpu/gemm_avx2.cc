@@ -5,9 +5,9 @@
 // L1 while up to kMc rows of A use it. Each C element is summed over k in increasing order, one k-block
 // after the other, whatever the panel/row split: bitwise reproducible across threads.
 //
-// int8: the same register block over int16 activations and int8 weights sign-extended to int16, multiplied
-// pair-wise by vpmaddwd into int32 (exact: |a|,|w| <= 127 and k <= 66k cannot overflow), scaled back to
-// fp32 in the epilogue by a_scale[row] · w_scale[col].
+// int8: u8 activations × 7-bit int8 weights, four k at a time: vpmaddubsw into int16 pair sums that cannot
+// saturate (2 · 255 · 63 < 2^15), vpmaddwd by 1 into exact int32 (k <= 66k cannot overflow), then the
+// activation zero point removed and the sums scaled back to fp32 by a_scale[row] · w_scale[col].
 #include <immintrin.h>
 
 #include <algorithm>
@@ -21,7 +21,8 @@ namespace acgs::cpu::avx2 {
 namespace {
 
 constexpr int kMr = 6;
-// int8 needs a register per broadcast activation pair; 4 rows × 16 columns keeps everything in the 16 ymm.
+// int8 needs the broadcast activation quad, two int16 products and a vector of ones besides the
+// accumulators: 4 rows × 16 columns keeps everything in the 16 ymm.
 constexpr int kMrI8 = 4;
 constexpr int kKc = 256;
 constexpr int kMc = 144;
@@ -117,38 +118,49 @@ using MicroF32 = void (*)(const float*, int, const float*, int, bool, float*, in
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
+// Rows [row, row + MR) × panel `panel`, all of k: vpmaddubsw multiplies the u8 activations of one k quad
+// by the panel's int8 weights into int16 pair sums (exact, see kWeightLevelsI8), vpmaddwd by 1 adds the
+// pairs into int32, then the zero point and both scales are applied before the epilogue.
 template <int MR>
-void micro_i8(const int16_t* aq, int ldq, const int8_t* b, int pairs, const float* a_scale, const float* w_scale,
-              float* c, int ldc, const float* bias, const Epilogue& ep, const float* residual, const Prefetch& pf) {
+void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int panel, float* c, int ldc,
+              const Epilogue& ep, const float* residual, const Prefetch& pf) {
+  const int quads = w.k_quads(), col = panel * kPanel;
+  const int8_t* b = w.panels.data() + size_t(panel) * quads * kPanel * 4;
+  const uint8_t* q = a.q + size_t(row) * a.ld;
+  const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (int kp = 0; kp < pairs; ++kp) {
-    if (pf.start != 0) prefetch_step(pf, kp);
-    const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32)));
-    const __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kp * 32 + 16)));
+  for (int kq = 0; kq < quads; ++kq) {
+    if (pf.start != 0) prefetch_step(pf, kq);
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + kq * 64));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + kq * 64 + 32));
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      int32_t pair;
-      std::memcpy(&pair, aq + size_t(r) * ldq + 2 * kp, sizeof(pair));
-      const __m256i av = _mm256_set1_epi32(pair);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, b0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, b1));
+      int32_t quad;
+      std::memcpy(&quad, q + size_t(r) * a.ld + 4 * kq, sizeof(quad));
+      const __m256i av = _mm256_set1_epi32(quad);
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
     }
   }
-  const __m256 ws0 = _mm256_loadu_ps(w_scale);
-  const __m256 ws1 = _mm256_loadu_ps(w_scale + 8);
+  const __m256 ws0 = _mm256_loadu_ps(w.scale.data() + col), ws1 = _mm256_loadu_ps(w.scale.data() + col + 8);
+  const __m256i cs0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.col_sum.data() + col));
+  const __m256i cs1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.col_sum.data() + col + 8));
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
-    const __m256 as = _mm256_set1_ps(a_scale[r]);
-    _mm256_storeu_ps(c + size_t(r) * ldc, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(as, ws0)));
-    _mm256_storeu_ps(c + size_t(r) * ldc + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(as, ws1)));
+    const __m256 as = _mm256_set1_ps(a.scale[row + r]);
+    const __m256i zero = _mm256_set1_epi32(a.zero[row + r]);
+    const __m256i v0 = _mm256_sub_epi32(acc[r][0], _mm256_mullo_epi32(zero, cs0));
+    const __m256i v1 = _mm256_sub_epi32(acc[r][1], _mm256_mullo_epi32(zero, cs1));
+    _mm256_storeu_ps(c + size_t(r) * ldc, _mm256_mul_ps(_mm256_cvtepi32_ps(v0), _mm256_mul_ps(as, ws0)));
+    _mm256_storeu_ps(c + size_t(r) * ldc + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(v1), _mm256_mul_ps(as, ws1)));
   }
-  finish_block(MR, bias, ep, residual, c, ldc);
+  finish_block(MR, w.bias.data() + col, ep, residual, c, ldc);
 }
 
-using MicroI8 = void (*)(const int16_t*, int, const int8_t*, int, const float*, const float*, float*, int,
-                         const float*, const Epilogue&, const float*, const Prefetch&);
+using MicroI8 = void (*)(const QuantizedRows&, int, const PackedMatrixI8&, int, float*, int, const Epilogue&,
+                         const float*, const Prefetch&);
 constexpr MicroI8 kMicroI8[kMrI8 + 1] = {nullptr, micro_i8<1>, micro_i8<2>, micro_i8<3>, micro_i8<4>};
 
 // Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
@@ -185,10 +197,9 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
   }
 }
 
-void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0, int p1,
-             const Epilogue& ep, float* c, int ldc) {
-  const int pairs = w.k_pairs();
-  const size_t panel_bytes = size_t(pairs) * kPanel * 2;
+void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,
+             int ldc) {
+  const size_t panel_bytes = size_t(w.k_quads()) * kPanel * 4;
   for (int m0 = 0; m0 < m; m0 += kMcI8) {
     const int m1 = std::min(m, m0 + kMcI8);
     const int row_blocks = (m1 - m0 + kMrI8 - 1) / kMrI8;
@@ -196,10 +207,8 @@ void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const Pack
       const int col = p * kPanel;
       const int8_t* b = w.panels.data() + size_t(p) * panel_bytes;
       for (int r = m0; r < m1; r += kMrI8) {
-        const int mr = std::min(kMrI8, m1 - r);
-        kMicroI8[mr](aq + size_t(r) * ldq, ldq, b, pairs, a_scale + r, w.scale.data() + col,
-                     c + size_t(r) * ldc + col, ldc, w.bias.data() + col, ep, residual_at(ep, r, col),
-                     prefetch_share(b, panel_bytes, pairs, (r - m0) / kMrI8, row_blocks));
+        kMicroI8[std::min(kMrI8, m1 - r)](a, r, w, p, c + size_t(r) * ldc + col, ldc, ep, residual_at(ep, r, col),
+                                           prefetch_share(b, panel_bytes, w.k_quads(), (r - m0) / kMrI8, row_blocks));
       }
     }
   }

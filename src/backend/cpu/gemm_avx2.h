@@ -6,7 +6,7 @@ namespace acgs::cpu::avx2 {
 
 void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
               int ldc);
-void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0, int p1,
-             const Epilogue& ep, float* c, int ldc);
+void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,
+             int ldc);
 
 }  // namespace acgs::cpu::avx2

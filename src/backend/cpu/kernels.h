@@ -27,12 +27,19 @@ struct Epilogue {
 // c[:, panels p0..p1) = epilogue(a[m, w.k] · Wᵀ + bias).
 using GemmF32 = void (*)(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep,
                          float* c, int ldc);
-// Same with a quantized per row: a ≈ aq * a_scale[row]; aq has w.k_pairs()*2 columns (odd k padded by a 0).
-using GemmI8 = void (*)(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0,
-                        int p1, const Epilogue& ep, float* c, int ldc);
-// Symmetric per-row int8 quantization: scale[r] = max|x_r| / 127, q = round(x / scale) in [-127, 127],
-// stored as int16 so the GEMM can use vpmaddwd without saturation; columns k..round_up(k, 2) are zeroed.
-using QuantizeRows = void (*)(const float* x, int m, int k, int ldx, int16_t* q, int ldq, float* scale);
+// Activations quantized per row (see RowQuantization): row r is q[r·ld, r·ld + w.k_quads()·4).
+struct QuantizedRows {
+  const uint8_t* q;
+  int ld;
+  const float* scale;
+  const int32_t* zero;
+};
+// The same GEMM on quantized activations: c ≈ epilogue(((q - zero)·scale) · Wᵀ + bias).
+using GemmI8 = void (*)(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep,
+                        float* c, int ldc);
+// Per row: scale[r], zero[r] and q from row_quantization(min, max); columns k..round_up(k, 4) are zeroed
+// (their weights are 0, so any value would do, but the buffer stays deterministic).
+using QuantizeRows = void (*)(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, float* scale, int32_t* zero);
 // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance, like torch).
 using LayerNormRows = void (*)(float* x, int m, int dim, int ldx, const float* gamma, const float* beta, float eps);
 // One (sequence, head): ctx[len, head cols] = softmax(q·kᵀ / √head_dim) · v, a few query rows at a time, so

@@ -39,35 +39,36 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
   }
 }
 
-void gemm_i8(const int16_t* aq, const float* a_scale, int m, int ldq, const PackedMatrixI8& w, int p0, int p1,
-             const Epilogue& ep, float* c, int ldc) {
-  const int pairs = w.k_pairs();
+void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,
+             int ldc) {
+  const int quads = w.k_quads();
   for (int p = p0; p < p1; ++p) {
-    const int8_t* panel = w.panels.data() + size_t(p) * pairs * kPanel * 2;
+    const int8_t* panel = w.panels.data() + size_t(p) * quads * kPanel * 4;
     for (int r = 0; r < m; ++r) {
+      const uint8_t* q = a.q + size_t(r) * a.ld;
       for (int j = 0; j < kPanel; ++j) {
-        int32_t acc = 0;
-        for (int kp = 0; kp < pairs; ++kp) {
-          const int8_t* wp = panel + (size_t(kp) * kPanel + j) * 2;
-          acc += int32_t(aq[size_t(r) * ldq + 2 * kp]) * wp[0] + int32_t(aq[size_t(r) * ldq + 2 * kp + 1]) * wp[1];
-        }
         const int col = p * kPanel + j;
-        c[size_t(r) * ldc + col] = finish(float(acc) * (a_scale[r] * w.scale[col]), r, col, w.bias[col], ep);
+        int32_t acc = 0;
+        for (int kk = 0; kk < quads * 4; ++kk) acc += int32_t(q[kk]) * panel[(size_t(kk / 4) * kPanel + j) * 4 + kk % 4];
+        acc -= a.zero[r] * w.col_sum[col];
+        c[size_t(r) * ldc + col] = finish(float(acc) * (a.scale[r] * w.scale[col]), r, col, w.bias[col], ep);
       }
     }
   }
 }
 
-void quantize_rows(const float* x, int m, int k, int ldx, int16_t* q, int ldq, float* scale) {
+void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, float* scale, int32_t* zero) {
   for (int r = 0; r < m; ++r) {
     const float* row = x + size_t(r) * ldx;
-    float max_abs = 0;
-    for (int j = 0; j < k; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
-    scale[r] = max_abs > 0 ? max_abs / 127.0f : 1.0f;
-    const float inv = max_abs > 0 ? 127.0f / max_abs : 0.0f;
-    int16_t* out = q + size_t(r) * ldq;
-    for (int j = 0; j < k; ++j) out[j] = static_cast<int16_t>(std::nearbyint(row[j] * inv));
-    if (k % 2) out[k] = 0;
+    const auto [lo, hi] = std::minmax_element(row, row + k);
+    const RowQuantization rq = row_quantization(*lo, *hi);
+    scale[r] = rq.scale;
+    zero[r] = rq.zero;
+    uint8_t* out = q + size_t(r) * ldq;
+    for (int j = 0; j < k; ++j) {
+      out[j] = static_cast<uint8_t>(std::clamp(int32_t(std::nearbyint(row[j] * rq.inv)) + rq.zero, 0, 255));
+    }
+    std::fill(out + k, out + round_up(k, 4), uint8_t{0});
   }
 }
 

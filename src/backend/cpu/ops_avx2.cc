@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "backend/cpu/avx2_math.h"
 #include "backend/cpu/gemm_avx2.h"
@@ -12,32 +13,44 @@
 namespace acgs::cpu::avx2 {
 namespace {
 
-float max_abs(const float* x, int n) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  __m256 m = _mm256_setzero_ps();
+// The row's smallest and largest value.
+std::pair<float, float> min_max(const float* x, int n) {
+  __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
   int j = 0;
-  for (; j + 8 <= n; j += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
-  float r = hmax(m);
-  for (; j < n; ++j) r = std::max(r, std::fabs(x[j]));
-  return r;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 v = _mm256_loadu_ps(x + j);
+    lo = _mm256_min_ps(lo, v);
+    hi = _mm256_max_ps(hi, v);
+  }
+  float l = -hmax(_mm256_sub_ps(_mm256_setzero_ps(), lo)), h = hmax(hi);
+  for (; j < n; ++j) {
+    l = std::min(l, x[j]);
+    h = std::max(h, x[j]);
+  }
+  return {l, h};
 }
 
-void quantize_rows(const float* x, int m, int k, int ldx, int16_t* q, int ldq, float* scale) {
+void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, float* scale, int32_t* zero) {
   for (int r = 0; r < m; ++r) {
     const float* row = x + size_t(r) * ldx;
-    int16_t* out = q + size_t(r) * ldq;
-    const float ma = max_abs(row, k);
-    scale[r] = ma > 0 ? ma / 127.0f : 1.0f;
-    const float inv = ma > 0 ? 127.0f / ma : 0.0f;
-    const __m256 vinv = _mm256_set1_ps(inv);
+    uint8_t* out = q + size_t(r) * ldq;
+    const auto [lo, hi] = min_max(row, k);
+    const RowQuantization rq = row_quantization(lo, hi);
+    scale[r] = rq.scale;
+    zero[r] = rq.zero;
+    const __m256 inv = _mm256_set1_ps(rq.inv);
+    const __m256i zp = _mm256_set1_epi32(rq.zero);
     int j = 0;
     for (; j + 8 <= k; j += 8) {
-      const __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + j), vinv));
-      const __m128i packed = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j), packed);
+      // cvtps rounds to nearest even like nearbyint; packs/packus saturate to [0, 255] like the clamp.
+      const __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + j), inv)), zp);
+      const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_packus_epi16(words, words));
     }
-    for (; j < k; ++j) out[j] = static_cast<int16_t>(std::nearbyint(row[j] * inv));
-    if (k % 2) out[k] = 0;
+    for (; j < k; ++j) {
+      out[j] = static_cast<uint8_t>(std::clamp(int32_t(std::nearbyint(row[j] * rq.inv)) + rq.zero, 0, 255));
+    }
+    std::fill(out + k, out + round_up(k, 4), uint8_t{0});
   }
 }
 

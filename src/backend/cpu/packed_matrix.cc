@@ -23,24 +23,35 @@ PackedMatrixI8 pack_i8(const float* w, const float* b, int n, int k) {
   PackedMatrixI8 p;
   p.n = n;
   p.k = k;
-  const int pairs = p.k_pairs();
-  p.panels.assign(size_t(p.padded_n()) * pairs * 2, 0);
+  const int quads = p.k_quads();
+  p.panels.assign(size_t(p.padded_n()) * quads * 4, 0);
   p.scale.assign(p.padded_n(), 0.0f);
+  p.col_sum.assign(p.padded_n(), 0);
   p.bias.assign(p.padded_n(), 0.0f);
+  const float levels = kWeightLevelsI8;
   for (int col = 0; col < n; ++col) {
     const float* row = w + size_t(col) * k;
     float max_abs = 0;
     for (int kk = 0; kk < k; ++kk) max_abs = std::max(max_abs, std::fabs(row[kk]));
-    const float scale = max_abs > 0 ? max_abs / 127.0f : 1.0f;
-    int8_t* panel = p.panels.data() + size_t(col / kPanel) * pairs * kPanel * 2;
+    const float scale = max_abs > 0 ? max_abs / levels : 1.0f;
+    int8_t* panel = p.panels.data() + size_t(col / kPanel) * quads * kPanel * 4;
     for (int kk = 0; kk < k; ++kk) {
-      const float q = std::nearbyint(row[kk] / scale);
-      panel[(size_t(kk / 2) * kPanel + col % kPanel) * 2 + kk % 2] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+      const auto q = static_cast<int8_t>(std::clamp(std::nearbyint(row[kk] / scale), -levels, levels));
+      panel[(size_t(kk / 4) * kPanel + col % kPanel) * 4 + kk % 4] = q;
+      p.col_sum[col] += q;
     }
     p.scale[col] = scale;
     p.bias[col] = b[col];
   }
   return p;
+}
+
+RowQuantization row_quantization(float lo, float hi) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  if (!(hi > lo)) return {1.0f, 0.0f, 0};  // an all-zero row: every q is 0, the zero point
+  const float inv = 255.0f / (hi - lo);
+  return {(hi - lo) / 255.0f, inv, static_cast<int32_t>(std::nearbyint(-lo * inv))};
 }
 
 }  // namespace acgs::cpu

@@ -21,6 +21,7 @@ void Workspace::reserve(const WorkspaceShape& shape, int tokens, int max_len) {
   grow(ffn, t * shape.ld_ffn);
   grow(quant, t * shape.ld_quant);
   grow(quant_scale, t);
+  grow(quant_zero, t);
   grow(positions, t);
   const size_t stride = static_cast<size_t>(attention_scratch_floats(max_len, shape.head_dim));
   if (stride > scratch_stride) {

@@ -13,15 +13,16 @@ struct WorkspaceShape {
   int ld_hidden = 0;   // x, x2, ctx
   int ld_qkv = 0;
   int ld_ffn = 0;
-  int ld_quant = 0;    // int16 quantized activations (int8 backend only; 0 otherwise)
+  int ld_quant = 0;    // u8 quantized activations (int8 backend only; 0 otherwise)
   int head_dim = 0;
   int workers = 1;
 };
 
 struct Workspace {
   std::vector<float> x, x2, ctx, qkv, ffn;
-  std::vector<int16_t> quant;
+  std::vector<uint8_t> quant;
   std::vector<float> quant_scale;
+  std::vector<int32_t> quant_zero;
   std::vector<int32_t> positions;
   std::vector<float> scratch;  // per worker attention scratch, scratch_stride floats each
   size_t scratch_stride = 0;

@@ -85,27 +85,51 @@ TEST(CpuKernels, GeluEpilogueMatchesExactErf) {
   }
 }
 
+// Rows quantized by every kernel set: data, scales and zero points.
+struct Quantized {
+  std::vector<uint8_t> q;
+  std::vector<float> scale;
+  std::vector<int32_t> zero;
+  int ld;
+  bool operator==(const Quantized&) const = default;
+  cpu::QuantizedRows rows() const { return {q.data(), ld, scale.data(), zero.data()}; }
+};
+
+Quantized quantize(const cpu::CpuKernels& kernels, const std::vector<float>& x, int m, int k, int ld) {
+  Quantized out{std::vector<uint8_t>(size_t(m) * ld, 99), std::vector<float>(m), std::vector<int32_t>(m), ld};
+  kernels.quantize_rows(x.data(), m, k, k, out.q.data(), ld, out.scale.data(), out.zero.data());
+  return out;
+}
+
 TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
   for (int k : {1, 7, 8, 37, 768}) {
-    const int m = 5, ldq = cpu::round_up(k, 2) + 2;
+    const int m = 6, ldq = cpu::round_up(k, 4) + 4;
     auto x = random_floats(size_t(m) * k, 7, -3.0f, 3.0f);
     std::fill(x.begin(), x.begin() + k, 0.0f);  // an all-zero row must not divide by zero
-    std::vector<std::vector<int16_t>> outputs;
+    for (int j = 0; j < k; ++j) {
+      x[size_t(1) * k + j] = std::fabs(x[size_t(1) * k + j]);        // no negative value: zero point 0
+      x[size_t(2) * k + j] = -std::fabs(x[size_t(2) * k + j]) - 1;   // all negative: zero point 255
+      if (j % 3 == 0) x[size_t(3) * k + j] = 0.0f;                    // zeros among others stay exact
+    }
+    std::vector<Quantized> outputs;
     for (const auto* kernels : test::runnable_kernels()) {
-      std::vector<int16_t> q(size_t(m) * ldq, 99);
-      std::vector<float> scale(m);
-      kernels->quantize_rows(x.data(), m, k, k, q.data(), ldq, scale.data());
+      const Quantized got = quantize(*kernels, x, m, k, ldq);
+      EXPECT_EQ(got.zero[0], 0) << kernels->isa;
+      EXPECT_EQ(got.zero[1], 0) << kernels->isa;
+      EXPECT_EQ(got.zero[2], 255) << kernels->isa;
       for (int r = 0; r < m; ++r) {
         for (int j = 0; j < k; ++j) {
-          const int16_t v = q[size_t(r) * ldq + j];
-          ASSERT_LE(std::abs(v), 127);
-          EXPECT_LE(std::fabs(v * scale[r] - x[size_t(r) * k + j]), 0.5001f * scale[r]) << kernels->isa;
+          const float v = float(int(got.q[size_t(r) * ldq + j]) - got.zero[r]) * got.scale[r];
+          EXPECT_LE(std::fabs(v - x[size_t(r) * k + j]), 0.5001f * got.scale[r]) << kernels->isa << " row " << r;
+          if (x[size_t(r) * k + j] == 0.0f) {
+            EXPECT_EQ(got.q[size_t(r) * ldq + j], got.zero[r]) << "0 must be exact";
+          }
         }
-        if (k % 2) {
-          EXPECT_EQ(q[size_t(r) * ldq + k], 0) << "odd k must be padded with a zero";
+        for (int j = k; j < cpu::round_up(k, 4); ++j) {
+          EXPECT_EQ(got.q[size_t(r) * ldq + j], 0) << "k padded to a multiple of 4 with zeros";
         }
       }
-      outputs.push_back(q);
+      outputs.push_back(got);
     }
     for (const auto& q : outputs) EXPECT_EQ(q, outputs.front()) << "kernels must quantize identically, k=" << k;
   }
@@ -113,13 +137,11 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
 
 TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
   for (const GemmShape& s : kShapes) {
-    const int ldq = cpu::round_up(s.k, 2);
+    const int ldq = cpu::round_up(s.k, 4);
     const auto x = random_floats(size_t(s.m) * s.k, 11), w = random_floats(size_t(s.n) * s.k, 12),
                b = random_floats(s.n, 13);
     const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
-    std::vector<int16_t> q(size_t(s.m) * ldq);
-    std::vector<float> scale(s.m);
-    cpu::kGenericKernels.quantize_rows(x.data(), s.m, s.k, s.k, q.data(), ldq, scale.data());
+    const Quantized q = quantize(cpu::kGenericKernels, x, s.m, s.k, ldq);
     // Plain-loop oracle in double over the int8 weights recovered from the per-column scale.
     std::vector<float> expected(size_t(s.m) * s.n);
     for (int r = 0; r < s.m; ++r) {
@@ -128,9 +150,10 @@ TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
         double acc = 0;
         for (int kk = 0; kk < s.k; ++kk) {
           const double wq = std::nearbyint(w[size_t(col) * s.k + kk] / packed.scale[col]);
-          acc += double(q[size_t(r) * ldq + kk]) * wq;
+          ASSERT_LE(std::fabs(wq), cpu::kWeightLevelsI8);
+          acc += double(int(q.q[size_t(r) * ldq + kk]) - q.zero[r]) * wq;
         }
-        expected[size_t(r) * s.n + col] = float(acc * scale[r] * ws + b[col]);
+        expected[size_t(r) * s.n + col] = float(acc * q.scale[r] * ws + b[col]);
       }
     }
     std::vector<float> exact_fp32(size_t(s.m) * s.n);
@@ -138,11 +161,35 @@ TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
     for (const auto* kernels : test::runnable_kernels()) {
       const int ldc = packed.padded_n();
       std::vector<float> c(size_t(s.m) * ldc, NAN);
-      kernels->gemm_i8(q.data(), scale.data(), s.m, ldq, packed, 0, packed.n_panels(), {}, c.data(), ldc);
+      kernels->gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
       const auto got = strip(c, s.m, s.n, ldc);
       EXPECT_LT(max_abs_diff(got, expected), 1e-5 * std::sqrt(double(s.k)) + 1e-6) << kernels->isa << " k=" << s.k;
-      // Quantization error vs fp32: a few steps of 1/127 of the row/column ranges, summed over k.
-      EXPECT_LT(max_abs_diff(got, exact_fp32), 0.02 * std::sqrt(double(s.k)) + 1e-3) << kernels->isa;
+      // Quantization error vs fp32: a few steps of 1/63 of the column ranges and 1/255 of the row ranges,
+      // summed over k.
+      EXPECT_LT(max_abs_diff(got, exact_fp32), 0.04 * std::sqrt(double(s.k)) + 1e-3) << kernels->isa;
+    }
+  }
+}
+
+// The largest products the scheme allows (activations at 255, weights at ±63, same sign in every pair)
+// must come out exact: an int16 pair sum that saturated would be off by thousands.
+TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
+  const int m = 5, k = 1003, n = 19;
+  std::vector<float> x(size_t(m) * k, 1.0f), w(size_t(n) * k), b(n, 0.0f);
+  for (int col = 0; col < n; ++col) {
+    for (int kk = 0; kk < k; ++kk) w[size_t(col) * k + kk] = col % 2 ? -2.0f : 2.0f;
+  }
+  const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), n, k);
+  for (const auto* kernels : test::runnable_kernels()) {
+    const Quantized q = quantize(*kernels, x, m, k, cpu::round_up(k, 4));
+    ASSERT_EQ(q.q[0], 255);
+    const int ldc = packed.padded_n();
+    std::vector<float> c(size_t(m) * ldc, NAN);
+    kernels->gemm_i8(q.rows(), m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
+    for (int r = 0; r < m; ++r) {
+      for (int col = 0; col < n; ++col) {
+        EXPECT_NEAR(c[size_t(r) * ldc + col], col % 2 ? -2.0 * k : 2.0 * k, 1e-3 * k) << kernels->isa;
+      }
     }
   }
 }
