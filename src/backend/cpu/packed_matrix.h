@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "backend/cpu/huge_page_allocator.h"
+
 namespace acgs::cpu {
 
 inline constexpr int kPanel = 16;
@@ -16,7 +18,7 @@ inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
 struct PackedMatrix {
   int n = 0;  // real output features
   int k = 0;  // input features
-  std::vector<float> panels;  // [n_panels][k][kPanel]
+  std::vector<float, HugePageAllocator<float>> panels;  // [n_panels][k][kPanel]
   std::vector<float> bias;    // [padded_n]
 
   int n_panels() const { return round_up(n, kPanel) / kPanel; }
@@ -35,7 +37,7 @@ inline constexpr int kWeightLevelsI8 = 63;
 struct PackedMatrixI8 {
   int n = 0;
   int k = 0;
-  std::vector<int8_t> panels;
+  std::vector<int8_t, HugePageAllocator<int8_t>> panels;
   std::vector<float> scale;      // [padded_n], 0 for padding columns
   std::vector<int32_t> col_sum;  // [padded_n]
   std::vector<float> bias;       // [padded_n]
