@@ -253,14 +253,16 @@ TEST(ServerBackpressure, QueueFullIs429WithRetryAfter) {
     EXPECT_EQ(r->status, 200);
   });
   // Wait until the first request is queued.
-  for (int i = 0; i < 1000; ++i) {
+  bool queued = false;
+  for (int i = 0; i < 1000 && !queued; ++i) {
     const auto m = s.client().Get("/metrics");
-    if (m && metric_value(m->body, "acgs2_queue_depth") == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    queued = m && metric_value(m->body, "acgs2_queue_depth") == 1;
+    if (!queued) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   const auto second = s.client().Post("/embed", R"({"inputs":"second"})", "application/json");
+  EXPECT_TRUE(queued) << "the first request never showed in acgs2_queue_depth";
   ASSERT_TRUE(second);
-  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(second->status, 429) << second->body;
   EXPECT_EQ(second->get_header_value("Retry-After"), "1");
   first.join();
   const auto health = s.client().Get("/health");
