@@ -65,9 +65,7 @@ void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, f
     scale[r] = rq.scale;
     zero[r] = rq.zero;
     uint8_t* out = q + size_t(r) * ldq;
-    for (int j = 0; j < k; ++j) {
-      out[j] = static_cast<uint8_t>(std::clamp(int32_t(std::nearbyint(row[j] * rq.inv)) + rq.zero, 0, 255));
-    }
+    for (int j = 0; j < k; ++j) out[j] = rq.quantize(row[j]);
     std::fill(out + k, out + round_up(k, 4), uint8_t{0});
   }
 }

@@ -47,9 +47,7 @@ void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, f
       const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_packus_epi16(words, words));
     }
-    for (; j < k; ++j) {
-      out[j] = static_cast<uint8_t>(std::clamp(int32_t(std::nearbyint(row[j] * rq.inv)) + rq.zero, 0, 255));
-    }
+    for (; j < k; ++j) out[j] = rq.quantize(row[j]);
     std::fill(out + k, out + round_up(k, 4), uint8_t{0});
   }
 }

@@ -54,4 +54,9 @@ RowQuantization row_quantization(float lo, float hi) {
   return {(hi - lo) / 255.0f, inv, static_cast<int32_t>(std::nearbyint(-lo * inv))};
 }
 
+uint8_t RowQuantization::quantize(float x) const {
+  // fmin/fmax, not std::clamp: a NaN becomes 255 instead of undefined behaviour in the conversion.
+  return static_cast<uint8_t>(std::fmax(0.0f, std::fmin(255.0f, std::nearbyint(x * inv) + float(zero))));
+}
+
 }  // namespace acgs::cpu

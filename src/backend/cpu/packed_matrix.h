@@ -54,6 +54,10 @@ struct RowQuantization {
   float scale;
   float inv;  // 1 / scale, 0 for an all-zero row
   int32_t zero;
+
+  // One value (vector kernels do the same in their lanes). Out of line on purpose: an inline function
+  // would also be compiled in the AVX2 translation units, and the linker could keep that copy for all.
+  uint8_t quantize(float x) const;
 };
 RowQuantization row_quantization(float lo, float hi);
 
