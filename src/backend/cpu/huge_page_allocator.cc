@@ -16,7 +16,9 @@ void* allocate_huge_page_aligned(size_t bytes) {
   // aligned_alloc wants a size that is a multiple of the alignment; the rounded-up tail is never touched.
   void* p = std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage);
   if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
   madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure (no THP support) leaves ordinary pages
+#endif
   return p;
 }
 
