@@ -157,8 +157,7 @@ void register_score(CLI::App& app) {
                   "per-agent state file: restored at start if it exists, written at the end");
   cmd->add_option("--state", opts->state,
                   "per-agent state: memory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared with other "
-                  "scorers and servers "
-                  "(local state, with a warning, while Redis is unreachable)")
+                  "scorers and servers (local state, with a warning, while Redis is unreachable)")
       ->capture_default_str();
   cmd->add_option("--batch-size", opts->batch_size, "lines scored per batch (one model call each)")
       ->check(CLI::Range(1, 4096))

@@ -77,8 +77,7 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--config", o.scoring_config, "scoring config JSON for /v1/score (default: ACGS-2 v3.1 rules)");
   cmd->add_option("--state", o.state,
                   "per-agent scorer state: memory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by every "
-                  "replica "
-                  "(scoring continues with local state, flagged in /health, while Redis is unreachable)")
+                  "replica (scoring continues with local state, flagged in /health, while Redis is unreachable)")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "engine CPU threads (0 = physical cores)")->capture_default_str();
   cmd->add_option("--http-threads", o.http_threads, "connection worker threads (one per open connection)")

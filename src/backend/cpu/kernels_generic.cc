@@ -49,7 +49,9 @@ void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int
       for (int j = 0; j < kPanel; ++j) {
         const int col = p * kPanel + j;
         int32_t acc = 0;
-        for (int kk = 0; kk < quads * 4; ++kk) acc += int32_t(q[kk]) * panel[(size_t(kk / 4) * kPanel + j) * 4 + kk % 4];
+        for (int kk = 0; kk < quads * 4; ++kk) {
+          acc += int32_t(q[kk]) * panel[(size_t(kk / 4) * kPanel + j) * 4 + kk % 4];
+        }
         acc -= a.zero[r] * w.col_sum[col];
         c[size_t(r) * ldc + col] = finish(float(acc) * (a.scale[r] * w.scale[col]), r, col, w.bias[col], ep);
       }

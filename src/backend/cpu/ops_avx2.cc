@@ -89,7 +89,8 @@ constexpr int kQueries = kAttentionQueryBlock;
 
 // scores[r][j .. j + 8V) = q_r · k_j · scale for R query rows; kt is Kᵀ, [head_dim][lp].
 template <int R, int V>
-__attribute__((always_inline)) inline void scores_tile(const float* const* q, const float* kt, int lp, int head_dim, int j, float scale, float* scores) {
+__attribute__((always_inline)) inline void scores_tile(const float* const* q, const float* kt, int lp, int head_dim,
+                                                       int j, float scale, float* scores) {
   __m256 acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
@@ -108,7 +109,8 @@ __attribute__((always_inline)) inline void scores_tile(const float* const* q, co
 
 // out[r][d0 .. d0 + 8C) = Σ_j prob[r][j] · v_j[d0 ..] for R query rows; v is [len][hp].
 template <int R, int C>
-__attribute__((always_inline)) inline void context_tile(const float* prob, int lp, const float* v, int hp, int len, int d0, float* out) {
+__attribute__((always_inline)) inline void context_tile(const float* prob, int lp, const float* v, int hp, int len,
+                                                        int d0, float* out) {
   __m256 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
