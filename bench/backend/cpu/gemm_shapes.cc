@@ -91,7 +91,7 @@ int main() {
           },
           reps);
       const acgs::cpu::PackedMatrixI8 packed8 = acgs::cpu::pack_i8(w.data(), b.data(), n, k);
-      const int ldq = acgs::cpu::round_up(k, 4);
+      const int ldq = acgs::cpu::padded_k_i8(k);
       std::vector<uint8_t> aq(size_t(m) * ldq);
       std::vector<float> a_scale(m);
       std::vector<int32_t> a_zero(m);

@@ -101,7 +101,7 @@ class CpuBackend final : public Backend {
     s.ld_hidden = round_up(config_.dim, cpu::kPanel);
     s.ld_qkv = round_up(3 * config_.dim, cpu::kPanel);
     s.ld_ffn = round_up(config_.hidden_dim, cpu::kPanel);
-    s.ld_quant = precision_ == CpuPrecision::kInt8 ? round_up(std::max(config_.dim, config_.hidden_dim), 8) : 0;
+    s.ld_quant = precision_ == CpuPrecision::kInt8 ? cpu::padded_k_i8(std::max(config_.dim, config_.hidden_dim)) : 0;
     s.head_dim = config_.head_dim();
     s.workers = pool_.size();
     return s;

@@ -5,9 +5,10 @@
 // L1 while up to kMc rows of A use it. Each C element is summed over k in increasing order, one k-block
 // after the other, whatever the panel/row split: bitwise reproducible across threads.
 //
-// int8: u8 activations × 7-bit int8 weights, four k at a time: vpmaddubsw into int16 pair sums that cannot
-// saturate (2 · 255 · 63 < 2^15), vpmaddwd by 1 into exact int32 (k <= 66k cannot overflow), then the
-// activation zero point removed and the sums scaled back to fp32 by a_scale[row] · w_scale[col].
+// int8: 7-bit u8 activations × 7-bit int8 weights, eight k at a time: two vpmaddubsw (int16 sums of two
+// products each) added in int16, exact since 4 · 127 · 63 < 2^15, then vpmaddwd by 1 into exact int32 (k up
+// to 2^31 / (127 · 63) ≈ 268k cannot overflow); the activation zero point is removed and the sums scaled
+// back to fp32 by a_scale[row] · w_scale[col].
 #include <immintrin.h>
 
 #include <algorithm>
@@ -21,7 +22,7 @@ namespace acgs::cpu::avx2 {
 namespace {
 
 constexpr int kMr = 6;
-// int8 needs the broadcast activation quad, two int16 products and a vector of ones besides the
+// int8 needs two broadcast activation quads, int16 products and a vector of ones besides the
 // accumulators: 4 rows × 16 columns keeps everything in the 16 ymm.
 constexpr int kMrI8 = 4;
 constexpr int kKc = 256;
@@ -118,9 +119,10 @@ using MicroF32 = void (*)(const float*, int, const float*, int, bool, float*, in
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
-// Rows [row, row + MR) × panel `panel`, all of k: vpmaddubsw multiplies the u8 activations of one k quad
-// by the panel's int8 weights into int16 pair sums (exact, see kWeightLevelsI8), vpmaddwd by 1 adds the
-// pairs into int32, then the zero point and both scales are applied before the epilogue.
+// Rows [row, row + MR) × panel `panel`, all of k: per step of two k quads, vpmaddubsw multiplies each
+// quad's u8 activations by the panel's int8 weights into int16 pair sums, the two are added in int16
+// (exact, see kWeightLevelsI8) and vpmaddwd by 1 adds the pairs into int32; then the zero point and both
+// scales are applied before the epilogue.
 template <int MR>
 void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int panel, float* c, int ldc,
               const Epilogue& ep, const float* residual, const Prefetch& pf) {
@@ -131,17 +133,21 @@ void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int pane
   __m256i acc[MR][2];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (int kq = 0; kq < quads; ++kq) {
-    if (pf.start != 0) prefetch_step(pf, kq);
-    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + kq * 64));
-    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + kq * 64 + 32));
+  for (int kq = 0; kq < quads; kq += 2) {
+    if (pf.start != 0) prefetch_step(pf, kq / 2);
+    const __m256i* bv = reinterpret_cast<const __m256i*>(b + kq * 64);
+    const __m256i b0 = _mm256_loadu_si256(bv), b1 = _mm256_loadu_si256(bv + 1);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      int32_t quad;
-      std::memcpy(&quad, q + size_t(r) * a.ld + 4 * kq, sizeof(quad));
-      const __m256i av = _mm256_set1_epi32(quad);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+      int32_t quad[2];
+      std::memcpy(quad, q + size_t(r) * a.ld + 4 * kq, sizeof(quad));
+      const __m256i av0 = _mm256_set1_epi32(quad[0]), av1 = _mm256_set1_epi32(quad[1]);
+      const __m256i s0 =
+          _mm256_add_epi16(_mm256_maddubs_epi16(av0, b0), _mm256_maddubs_epi16(av1, _mm256_loadu_si256(bv + 2)));
+      const __m256i s1 =
+          _mm256_add_epi16(_mm256_maddubs_epi16(av0, b1), _mm256_maddubs_epi16(av1, _mm256_loadu_si256(bv + 3)));
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(s0, ones));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(s1, ones));
     }
   }
   const __m256 ws0 = _mm256_loadu_ps(w.scale.data() + col), ws1 = _mm256_loadu_ps(w.scale.data() + col + 8);
@@ -208,7 +214,7 @@ void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int
       const int8_t* b = w.panels.data() + size_t(p) * panel_bytes;
       for (int r = m0; r < m1; r += kMrI8) {
         kMicroI8[std::min(kMrI8, m1 - r)](a, r, w, p, c + size_t(r) * ldc + col, ldc, ep, residual_at(ep, r, col),
-                                           prefetch_share(b, panel_bytes, w.k_quads(), (r - m0) / kMrI8, row_blocks));
+                                           prefetch_share(b, panel_bytes, w.k_quads() / 2, (r - m0) / kMrI8, row_blocks));
       }
     }
   }

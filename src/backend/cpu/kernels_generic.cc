@@ -68,7 +68,7 @@ void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, f
     zero[r] = rq.zero;
     uint8_t* out = q + size_t(r) * ldq;
     for (int j = 0; j < k; ++j) out[j] = rq.quantize(row[j]);
-    std::fill(out + k, out + round_up(k, 4), uint8_t{0});
+    std::fill(out + k, out + padded_k_i8(k), uint8_t{0});
   }
 }
 

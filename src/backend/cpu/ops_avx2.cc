@@ -40,15 +40,17 @@ void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, f
     zero[r] = rq.zero;
     const __m256 inv = _mm256_set1_ps(rq.inv);
     const __m256i zp = _mm256_set1_epi32(rq.zero);
+    const __m128i levels = _mm_set1_epi8(kActivationLevelsI8);
     int j = 0;
     for (; j + 8 <= k; j += 8) {
-      // cvtps rounds to nearest even like nearbyint; packs/packus saturate to [0, 255] like the clamp.
+      // cvtps rounds to nearest even like nearbyint; packs/packus saturate to [0, 255] and min to
+      // [0, kActivationLevelsI8] like the clamp.
       const __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + j), inv)), zp);
       const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_packus_epi16(words, words));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_min_epu8(_mm_packus_epi16(words, words), levels));
     }
     for (; j < k; ++j) out[j] = rq.quantize(row[j]);
-    std::fill(out + k, out + round_up(k, 4), uint8_t{0});
+    std::fill(out + k, out + padded_k_i8(k), uint8_t{0});
   }
 }
 

@@ -50,13 +50,15 @@ RowQuantization row_quantization(float lo, float hi) {
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   if (!(hi > lo)) return {1.0f, 0.0f, 0};  // an all-zero row: every q is 0, the zero point
-  const float inv = 255.0f / (hi - lo);
-  return {(hi - lo) / 255.0f, inv, static_cast<int32_t>(std::nearbyint(-lo * inv))};
+  const float levels = kActivationLevelsI8;
+  const float inv = levels / (hi - lo);
+  return {(hi - lo) / levels, inv, static_cast<int32_t>(std::nearbyint(-lo * inv))};
 }
 
 uint8_t RowQuantization::quantize(float x) const {
-  // fmin/fmax, not std::clamp: a NaN becomes 255 instead of undefined behaviour in the conversion.
-  return static_cast<uint8_t>(std::fmax(0.0f, std::fmin(255.0f, std::nearbyint(x * inv) + float(zero))));
+  // fmin/fmax, not std::clamp: a NaN becomes the top level instead of undefined behaviour in the conversion.
+  const float top = kActivationLevelsI8;
+  return static_cast<uint8_t>(std::fmax(0.0f, std::fmin(top, std::nearbyint(x * inv) + float(zero))));
 }
 
 }  // namespace acgs::cpu

@@ -25,14 +25,17 @@ struct PackedMatrix {
   int padded_n() const { return n_panels() * kPanel; }
 };
 
-// Largest |int8 weight|: 7 bits, so that vpmaddubsw's int16 sum of two u8 activation × weight products
-// (at most 2 · 255 · 63 = 32130) can never saturate.
+// Largest |int8 weight| and largest quantized activation: 7 bits each, so that the AVX2 kernel can add two
+// vpmaddubsw results (each an int16 sum of two activation × weight products) in int16 and still be exact:
+// 4 · 127 · 63 = 32004 < 2^15. That takes 3 multiply-pipe uops per 64 multiply-adds instead of 4.
 inline constexpr int kWeightLevelsI8 = 63;
+inline constexpr int kActivationLevelsI8 = 127;
+// The int8 kernel consumes k in steps of 8 (two quads), so k is padded with zeros to a multiple of 8.
+inline int padded_k_i8(int k) { return round_up(k, 8); }
 
 // Weights quantized symmetrically per output column (scale = max|w| / kWeightLevelsI8). The kernel
-// multiplies quads of u8 activations by int8 weights (vpmaddubsw, then vpmaddwd), so k is padded to a
-// multiple of 4 and each panel row holds, for one quad of k, kPanel columns × 4 values:
-// [n_panels][k_quads][kPanel][4]. col_sum (Σ_k of a column's int8 weights) removes the activations' zero
+// multiplies quads of u8 activations by int8 weights (vpmaddubsw, then vpmaddwd), so each panel row holds,
+// for one quad of k, kPanel columns × 4 values: [n_panels][k_quads][kPanel][4], k_quads = padded_k_i8(k) / 4. col_sum (Σ_k of a column's int8 weights) removes the activations' zero
 // point: Σ (q - zero)·w = Σ q·w - zero·col_sum.
 struct PackedMatrixI8 {
   int n = 0;
@@ -42,12 +45,12 @@ struct PackedMatrixI8 {
   std::vector<int32_t> col_sum;  // [padded_n]
   std::vector<float> bias;       // [padded_n]
 
-  int k_quads() const { return (k + 3) / 4; }
+  int k_quads() const { return padded_k_i8(k) / 4; }
   int n_panels() const { return round_up(n, kPanel) / kPanel; }
   int padded_n() const { return n_panels() * kPanel; }
 };
 
-// Activations are quantized per row, asymmetric u8: x ≈ (q - zero) · scale, q in [0, 255], with the row's
+// Activations are quantized per row, asymmetric: x ≈ (q - zero) · scale, q in [0, kActivationLevelsI8], with the row's
 // range widened to include 0 so that 0 is exact. Computed the same way by every kernel set (scale and
 // zero from one function; q = nearbyint(x · inv) + zero, clamped), so they all quantize identically.
 struct RowQuantization {

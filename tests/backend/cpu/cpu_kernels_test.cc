@@ -103,12 +103,12 @@ Quantized quantize(const cpu::CpuKernels& kernels, const std::vector<float>& x, 
 
 TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
   for (int k : {1, 7, 8, 37, 768}) {
-    const int m = 6, ldq = cpu::round_up(k, 4) + 4;
+    const int m = 6, ldq = cpu::padded_k_i8(k) + 4;
     auto x = random_floats(size_t(m) * k, 7, -3.0f, 3.0f);
     std::fill(x.begin(), x.begin() + k, 0.0f);  // an all-zero row must not divide by zero
     for (int j = 0; j < k; ++j) {
       x[size_t(1) * k + j] = std::fabs(x[size_t(1) * k + j]);        // no negative value: zero point 0
-      x[size_t(2) * k + j] = -std::fabs(x[size_t(2) * k + j]) - 1;   // all negative: zero point 255
+      x[size_t(2) * k + j] = -std::fabs(x[size_t(2) * k + j]) - 1;   // all negative: zero point at the top
       if (j % 3 == 0) x[size_t(3) * k + j] = 0.0f;                    // zeros among others stay exact
     }
     std::vector<Quantized> outputs;
@@ -116,7 +116,7 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
       const Quantized got = quantize(*kernels, x, m, k, ldq);
       EXPECT_EQ(got.zero[0], 0) << kernels->isa;
       EXPECT_EQ(got.zero[1], 0) << kernels->isa;
-      EXPECT_EQ(got.zero[2], 255) << kernels->isa;
+      EXPECT_EQ(got.zero[2], cpu::kActivationLevelsI8) << kernels->isa;
       for (int r = 0; r < m; ++r) {
         for (int j = 0; j < k; ++j) {
           const float v = float(int(got.q[size_t(r) * ldq + j]) - got.zero[r]) * got.scale[r];
@@ -125,8 +125,9 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
             EXPECT_EQ(got.q[size_t(r) * ldq + j], got.zero[r]) << "0 must be exact";
           }
         }
-        for (int j = k; j < cpu::round_up(k, 4); ++j) {
-          EXPECT_EQ(got.q[size_t(r) * ldq + j], 0) << "k padded to a multiple of 4 with zeros";
+        for (int j = 0; j < k; ++j) EXPECT_LE(got.q[size_t(r) * ldq + j], cpu::kActivationLevelsI8);
+        for (int j = k; j < cpu::padded_k_i8(k); ++j) {
+          EXPECT_EQ(got.q[size_t(r) * ldq + j], 0) << "k padded to a multiple of 8 with zeros";
         }
       }
       outputs.push_back(got);
@@ -137,7 +138,7 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
 
 TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
   for (const GemmShape& s : kShapes) {
-    const int ldq = cpu::round_up(s.k, 4);
+    const int ldq = cpu::padded_k_i8(s.k);
     const auto x = random_floats(size_t(s.m) * s.k, 11), w = random_floats(size_t(s.n) * s.k, 12),
                b = random_floats(s.n, 13);
     const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
@@ -164,15 +165,15 @@ TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
       kernels->gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
       const auto got = strip(c, s.m, s.n, ldc);
       EXPECT_LT(max_abs_diff(got, expected), 1e-5 * std::sqrt(double(s.k)) + 1e-6) << kernels->isa << " k=" << s.k;
-      // Quantization error vs fp32: a few steps of 1/63 of the column ranges and 1/255 of the row ranges,
+      // Quantization error vs fp32: a few steps of 1/63 of the column ranges and 1/127 of the row ranges,
       // summed over k.
       EXPECT_LT(max_abs_diff(got, exact_fp32), 0.04 * std::sqrt(double(s.k)) + 1e-3) << kernels->isa;
     }
   }
 }
 
-// The largest products the scheme allows (activations at 255, weights at ±63, same sign in every pair)
-// must come out exact: an int16 pair sum that saturated would be off by thousands.
+// The largest products the scheme allows (activations at the top level, weights at ±63, same sign
+// everywhere) must come out exact: an int16 sum that saturated or wrapped would be off by thousands.
 TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
   const int m = 5, k = 1003, n = 19;
   std::vector<float> x(size_t(m) * k, 1.0f), w(size_t(n) * k), b(n, 0.0f);
@@ -181,8 +182,8 @@ TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
   }
   const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), n, k);
   for (const auto* kernels : test::runnable_kernels()) {
-    const Quantized q = quantize(*kernels, x, m, k, cpu::round_up(k, 4));
-    ASSERT_EQ(q.q[0], 255);
+    const Quantized q = quantize(*kernels, x, m, k, cpu::padded_k_i8(k));
+    ASSERT_EQ(q.q[0], cpu::kActivationLevelsI8);
     const int ldc = packed.padded_n();
     std::vector<float> c(size_t(m) * ldc, NAN);
     kernels->gemm_i8(q.rows(), m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
