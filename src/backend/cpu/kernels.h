@@ -47,8 +47,8 @@ using LayerNormRows = void (*)(float* x, int m, int dim, int ldx, const float* g
 using AttentionHead = void (*)(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx,
                                int ld_ctx, float* scratch);
 
-// Query rows an attention kernel may process together.
-inline constexpr int kAttentionQueryBlock = 4;
+// Query rows an attention kernel may process together (one pass over the sequence's keys and values).
+inline constexpr int kAttentionQueryBlock = 16;
 // Kᵀ [head_dim][lp] + V [len][hp] + a block of score rows [lp] and output rows [hp], lp/hp rounded up to 8.
 inline int attention_scratch_floats(int len, int head_dim) {
   return (head_dim + kAttentionQueryBlock) * round_up(len, 8) + (len + kAttentionQueryBlock) * round_up(head_dim, 8);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "backend/cpu/avx2_math.h"
@@ -83,11 +84,14 @@ void layer_norm(float* x, int m, int dim, int ldx, const float* gamma, const flo
   }
 }
 
-// Attention runs over blocks of kQueries query rows so that every key and value loaded into a register
-// serves all of them (one query row at a time is load-bound: a load per FMA). A register tile is
-// R query rows × 8V keys (scores) or R rows × 8C head dimensions (context): 12 accumulators at most.
-// The tiles are forced inline into attend_rows<R> so their loops are unrolled with constant R, V, C.
+// Attention runs over blocks of kQueries query rows: each tile of Kᵀ or V brought into L1 serves all of
+// them (at 128 tokens Kᵀ and V are 32 KiB each and do not stay in L1 from one block to the next), and
+// within a block, register tiles of up to kTileRows query rows × 8V keys (scores) or × 8C head dimensions
+// (context), 12 accumulators at most, make every key and value loaded into a register serve 4 queries (one
+// query row at a time is load-bound: a load per FMA). The tiles are forced inline so that their loops are
+// unrolled with constant R, V, C.
 constexpr int kQueries = kAttentionQueryBlock;
+constexpr int kTileRows = 4;
 
 // scores[r][j .. j + 8V) = q_r · k_j · scale for R query rows; kt is Kᵀ, [head_dim][lp].
 template <int R, int V>
@@ -147,36 +151,61 @@ float exp_shifted(float* prob, int len, float max_score) {
   return hsum(sum);
 }
 
-// Query rows i0 .. i0 + R of one head: scores, softmax, context into ctx.
-template <int R>
-void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int col, const float* kt, int lp, const float* v,
-                 int head_dim, int hp, float* prob, float* out, float* ctx, int ld_ctx) {
-  const float* q[R];
-  for (int r = 0; r < R; ++r) q[r] = qkv + size_t(i0 + r) * ld_qkv + col;
+// Columns covered by the next register tile when `left` (a multiple of 8) remain: 24 where possible, but
+// 16 rather than leaving an 8-wide tile, whose 4 accumulator chains per row would halve the FMA rate.
+int tile_width(int left) { return left == 8 ? 8 : left == 16 || left == 32 ? 16 : 24; }
+
+// f(R, g) for each group of up to kTileRows of n rows, g its first row, R its height as a compile-time constant.
+template <typename F>
+__attribute__((always_inline)) inline void for_row_groups(int n, F&& f) {
+  for (int g = 0; g < n; g += kTileRows) {
+    switch (std::min(kTileRows, n - g)) {
+      case 1: f(std::integral_constant<int, 1>{}, g); break;
+      case 2: f(std::integral_constant<int, 2>{}, g); break;
+      case 3: f(std::integral_constant<int, 3>{}, g); break;
+      default: f(std::integral_constant<int, 4>{}, g); break;
+    }
+  }
+}
+
+// Query rows i0 .. i0 + n (n <= kQueries) of one head: scores, softmax, context into ctx.
+void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int n, int col, const float* kt, int lp,
+                 const float* v, int head_dim, int hp, float* prob, float* out, float* ctx, int ld_ctx) {
+  const float* q[kQueries];
+  for (int r = 0; r < n; ++r) q[r] = qkv + size_t(i0 + r) * ld_qkv + col;
   const float scale = 1.0f / std::sqrt(float(head_dim));
-  int j = 0;
-  for (; j + 24 <= lp; j += 24) scores_tile<R, 3>(q, kt, lp, head_dim, j, scale, prob);
-  for (; j < lp; j += 8) scores_tile<R, 1>(q, kt, lp, head_dim, j, scale, prob);
-  float inv_sum[R];
-  for (int r = 0; r < R; ++r) {
+  for (int j = 0, w; j < lp; j += w) {
+    w = tile_width(lp - j);
+    for_row_groups(n, [&](auto rows, int g) {
+      constexpr int R = decltype(rows)::value;
+      float* scores = prob + size_t(g) * lp;
+      if (w == 24) scores_tile<R, 3>(q + g, kt, lp, head_dim, j, scale, scores);
+      else if (w == 16) scores_tile<R, 2>(q + g, kt, lp, head_dim, j, scale, scores);
+      else scores_tile<R, 1>(q + g, kt, lp, head_dim, j, scale, scores);
+    });
+  }
+  float inv_sum[kQueries];
+  for (int r = 0; r < n; ++r) {
     float* row = prob + size_t(r) * lp;
     const float max_score = *std::max_element(row, row + len);
     inv_sum[r] = 1.0f / exp_shifted(row, len, max_score);
   }
-  int d = 0;
-  for (; d + 24 <= hp; d += 24) context_tile<R, 3>(prob, lp, v, hp, len, d, out);
-  for (; d < hp; d += 8) context_tile<R, 1>(prob, lp, v, hp, len, d, out);
-  for (int r = 0; r < R; ++r) {
+  for (int d = 0, w; d < hp; d += w) {
+    w = tile_width(hp - d);
+    for_row_groups(n, [&](auto rows, int g) {
+      constexpr int R = decltype(rows)::value;
+      const float* p = prob + size_t(g) * lp;
+      float* o = out + size_t(g) * hp;
+      if (w == 24) context_tile<R, 3>(p, lp, v, hp, len, d, o);
+      else if (w == 16) context_tile<R, 2>(p, lp, v, hp, len, d, o);
+      else context_tile<R, 1>(p, lp, v, hp, len, d, o);
+    });
+  }
+  for (int r = 0; r < n; ++r) {
     float* dst = ctx + size_t(i0 + r) * ld_ctx + col;
-    for (d = 0; d < head_dim; ++d) dst[d] = out[size_t(r) * hp + d] * inv_sum[r];
+    for (int d = 0; d < head_dim; ++d) dst[d] = out[size_t(r) * hp + d] * inv_sum[r];
   }
 }
-
-using AttendRows = void (*)(const float*, int, int, int, int, const float*, int, const float*, int, int, float*,
-                           float*, float*, int);
-static_assert(kQueries == 4, "kAttendRows has one entry per block height");
-constexpr AttendRows kAttendRows[kQueries + 1] = {nullptr, attend_rows<1>, attend_rows<2>, attend_rows<3>,
-                                                  attend_rows<4>};
 
 void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int head, float* ctx, int ld_ctx,
                float* scratch) {
@@ -196,8 +225,8 @@ void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int
     std::fill(v + size_t(j) * hp + head_dim, v + size_t(j + 1) * hp, 0.0f);
   }
   for (int i = 0; i < len; i += kQueries) {
-    kAttendRows[std::min(kQueries, len - i)](qkv, ld_qkv, len, i, col, kt, lp, v, head_dim, hp, prob, out, ctx,
-                                             ld_ctx);
+    attend_rows(qkv, ld_qkv, len, i, std::min(kQueries, len - i), col, kt, lp, v, head_dim, hp, prob, out, ctx,
+                ld_ctx);
   }
 }
 
