@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """How far DistilBERT's hidden states move when only the encoder's Linear weights are rounded to fp16,
-bf16 or int16 with one scale per output feature (max |w| / 32767) (the activations and all arithmetic stay fp32): the question behind storing a CPU backend's weights
-in 16 bits to halve the weight stream of short texts. Compares against the same model with fp32 weights,
+bf16 or int16 with one scale per output feature (max |w| / 32767), the activations and all arithmetic
+staying fp32: the question behind storing a CPU backend's weights in 16 bits to halve the weight stream of
+short texts. Compares against the same model with fp32 weights,
 through the PyTorch oracle (torch_reference.py), on random token ids at 16, 64 and 128 tokens.
 
 Prints per length: max |Δ| and RMS of the hidden states, and the worst mean-pooled cosine.

@@ -209,12 +209,13 @@ void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int
   for (int m0 = 0; m0 < m; m0 += kMcI8) {
     const int m1 = std::min(m, m0 + kMcI8);
     const int row_blocks = (m1 - m0 + kMrI8 - 1) / kMrI8;
+    const int k_steps = w.k_quads() / 2;  // micro_i8 takes two quads per step
     for (int p = p0; p < p1; ++p) {
       const int col = p * kPanel;
       const int8_t* b = w.panels.data() + size_t(p) * panel_bytes;
       for (int r = m0; r < m1; r += kMrI8) {
         kMicroI8[std::min(kMrI8, m1 - r)](a, r, w, p, c + size_t(r) * ldc + col, ldc, ep, residual_at(ep, r, col),
-                                           prefetch_share(b, panel_bytes, w.k_quads() / 2, (r - m0) / kMrI8, row_blocks));
+                                           prefetch_share(b, panel_bytes, k_steps, (r - m0) / kMrI8, row_blocks));
       }
     }
   }

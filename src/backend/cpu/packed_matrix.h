@@ -35,8 +35,9 @@ inline int padded_k_i8(int k) { return round_up(k, 8); }
 
 // Weights quantized symmetrically per output column (scale = max|w| / kWeightLevelsI8). The kernel
 // multiplies quads of u8 activations by int8 weights (vpmaddubsw, then vpmaddwd), so each panel row holds,
-// for one quad of k, kPanel columns × 4 values: [n_panels][k_quads][kPanel][4], k_quads = padded_k_i8(k) / 4. col_sum (Σ_k of a column's int8 weights) removes the activations' zero
-// point: Σ (q - zero)·w = Σ q·w - zero·col_sum.
+// for one quad of k, kPanel columns × 4 values: [n_panels][k_quads][kPanel][4], k_quads = padded_k_i8(k) / 4.
+// col_sum (Σ_k of a column's int8 weights) removes the activations' zero point: Σ (q - zero)·w = Σ q·w -
+// zero·col_sum.
 struct PackedMatrixI8 {
   int n = 0;
   int k = 0;
