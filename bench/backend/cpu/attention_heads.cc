@@ -1,23 +1,12 @@
 // Single-threaded throughput of the AVX2 attention kernel on distilbert-base heads (12 heads of 64
 // dimensions over the packed QKV buffer) at 16, 64 and 128 tokens: GFLOP/s of q·kᵀ and p·v (4·len²·64 per
 // head) from thread CPU time, best of 30 runs of 20 forward-pass layers' worth of heads.
-#include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <random>
 #include <vector>
 
 #include "backend/cpu/kernels.h"
-
-namespace {
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-}  // namespace
+#include "thread_time.h"
 
 int main() {
   if (!acgs::cpu::cpu_has_avx2_fma()) {
@@ -33,16 +22,14 @@ int main() {
     std::mt19937 rng(0);
     std::uniform_real_distribution<float> dist(-1, 1);
     for (float& x : qkv) x = dist(rng);
-    double best = 1e30;
-    for (int rep = 0; rep < 30; ++rep) {
-      const double t0 = thread_cpu_ms();
+    const auto twenty_layers = [&] {
       for (int layer = 0; layer < 20; ++layer) {
         for (int h = 0; h < heads; ++h) {
           kernels.attention(qkv.data(), ld_qkv, len, dim, head_dim, h, ctx.data(), dim, scratch.data());
         }
       }
-      best = std::min(best, (thread_cpu_ms() - t0) / 20);
-    }
+    };
+    const double best = acgs::bench::best_ms(twenty_layers, 30) / 20;
     const double flop = 4.0 * heads * len * len * head_dim;
     std::printf("%6d | %10.4f %10.1f\n", len, best, flop / best / 1e6);
   }

@@ -3,26 +3,23 @@
 #include <immintrin.h>
 
 #include <cstdio>
-#include <ctime>
+
+#include "thread_time.h"
 
 namespace {
 
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
+using acgs::bench::thread_cpu_ms;
 
 __attribute__((target("avx2,fma"))) double fma_gflops(long iters) {
   __m256 acc[12];
   for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i));
   const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  const double t0 = thread_cpu_s();
+  const double t0 = thread_cpu_ms();
   for (long it = 0; it < iters; ++it) {
 #pragma GCC unroll 12
     for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
   }
-  const double t = thread_cpu_s() - t0;
+  const double t = (thread_cpu_ms() - t0) * 1e-3;
   float sink = 0;
   for (int i = 0; i < 12; ++i) sink += _mm256_cvtss_f32(acc[i]);
   std::fprintf(stderr, "(checksum %g)\n", double(sink));

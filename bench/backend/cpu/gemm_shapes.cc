@@ -4,38 +4,16 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
-#include <functional>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <random>
 #include <vector>
 
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/packed_matrix.h"
+#include "thread_time.h"
 
-namespace {
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-// Best of `reps` timings in milliseconds after one warm-up call. Thread CPU time, not wall time: the
-// machine is shared, and time spent descheduled says nothing about the kernel.
-double best_ms(const std::function<void()>& fn, int reps) {
-  fn();
-  double best = 1e30;
-  for (int i = 0; i < reps; ++i) {
-    const double t0 = thread_cpu_ms();
-    fn();
-    best = std::min(best, thread_cpu_ms() - t0);
-  }
-  return best;
-}
-
-}  // namespace
+using acgs::bench::best_ms;
 
 int main() {
   using dnnl::memory;
