@@ -151,9 +151,25 @@ float exp_shifted(float* prob, int len, float max_score) {
   return hsum(sum);
 }
 
-// Columns covered by the next register tile when `left` (a multiple of 8) remain: 24 where possible, but
-// 16 rather than leaving an 8-wide tile, whose 4 accumulator chains per row would halve the FMA rate.
-int tile_width(int left) { return left == 8 ? 8 : left == 16 || left == 32 ? 16 : 24; }
+// f(V, j) for each register tile over `cols` (a multiple of 8) columns, j its first column and V its width
+// in 8-wide vectors as a compile-time constant: 24 columns where possible, but 16 rather than leaving an
+// 8-wide tile, whose 4 accumulator chains per row would halve the FMA rate.
+template <typename F>
+__attribute__((always_inline)) inline void for_tiles(int cols, F&& f) {
+  for (int j = 0; j < cols;) {
+    const int left = cols - j;
+    if (left == 8) {
+      f(std::integral_constant<int, 1>{}, j);
+      j += 8;
+    } else if (left == 16 || left == 32) {
+      f(std::integral_constant<int, 2>{}, j);
+      j += 16;
+    } else {
+      f(std::integral_constant<int, 3>{}, j);
+      j += 24;
+    }
+  }
+}
 
 // f(R, g) for each group of up to kTileRows of n rows, g its first row, R its height as a compile-time constant.
 template <typename F>
@@ -174,33 +190,22 @@ void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int n, int col, 
   const float* q[kQueries];
   for (int r = 0; r < n; ++r) q[r] = qkv + size_t(i0 + r) * ld_qkv + col;
   const float scale = 1.0f / std::sqrt(float(head_dim));
-  for (int j = 0, w; j < lp; j += w) {
-    w = tile_width(lp - j);
+  for_tiles(lp, [&](auto vectors, int j) {
     for_row_groups(n, [&](auto rows, int g) {
-      constexpr int R = decltype(rows)::value;
-      float* scores = prob + size_t(g) * lp;
-      if (w == 24) scores_tile<R, 3>(q + g, kt, lp, head_dim, j, scale, scores);
-      else if (w == 16) scores_tile<R, 2>(q + g, kt, lp, head_dim, j, scale, scores);
-      else scores_tile<R, 1>(q + g, kt, lp, head_dim, j, scale, scores);
+      scores_tile<rows, vectors>(q + g, kt, lp, head_dim, j, scale, prob + size_t(g) * lp);
     });
-  }
+  });
   float inv_sum[kQueries];
   for (int r = 0; r < n; ++r) {
     float* row = prob + size_t(r) * lp;
     const float max_score = *std::max_element(row, row + len);
     inv_sum[r] = 1.0f / exp_shifted(row, len, max_score);
   }
-  for (int d = 0, w; d < hp; d += w) {
-    w = tile_width(hp - d);
+  for_tiles(hp, [&](auto vectors, int d) {
     for_row_groups(n, [&](auto rows, int g) {
-      constexpr int R = decltype(rows)::value;
-      const float* p = prob + size_t(g) * lp;
-      float* o = out + size_t(g) * hp;
-      if (w == 24) context_tile<R, 3>(p, lp, v, hp, len, d, o);
-      else if (w == 16) context_tile<R, 2>(p, lp, v, hp, len, d, o);
-      else context_tile<R, 1>(p, lp, v, hp, len, d, o);
+      context_tile<rows, vectors>(prob + size_t(g) * lp, lp, v, hp, len, d, out + size_t(g) * hp);
     });
-  }
+  });
   for (int r = 0; r < n; ++r) {
     float* dst = ctx + size_t(i0 + r) * ld_ctx + col;
     for (int d = 0; d < head_dim; ++d) dst[d] = out[size_t(r) * hp + d] * inv_sum[r];
