@@ -27,28 +27,7 @@ constexpr int kMr = 6;
 constexpr int kMrI8 = 4;
 constexpr int kKc = 256;
 constexpr int kMc = 144;
-constexpr int kMcI8 = 72;  // a multiple of kMrI8
-
-// Weights stream from memory once per GEMM (short texts reuse each weight for only a few row blocks), so
-// while one block of weights is in use, the first row blocks over it prefetch the block that follows in
-// memory, a share each (up to 4 shares, one prefetch per k step). Addresses, not pointers: the share after
-// the last block points past the weights, which a prefetch tolerates and pointer arithmetic would not.
-struct Prefetch {
-  uintptr_t start = 0;  // 0: this row block prefetches nothing
-  size_t step = 0;      // bytes per k step
-};
-
-// Row block `row_block` of `row_blocks` over the weight block at `block` (`bytes` long, read in `k_steps`
-// steps): its share of the block that follows.
-Prefetch prefetch_share(const void* block, size_t bytes, int k_steps, int row_block, int row_blocks) {
-  const int shares = row_blocks >= 4 ? 4 : row_blocks >= 2 ? 2 : 1;
-  if (row_block >= shares) return {};
-  return {reinterpret_cast<uintptr_t>(block) + bytes + bytes * row_block / shares, bytes / shares / size_t(k_steps)};
-}
-
-inline void prefetch_step(const Prefetch& pf, int k) {
-  _mm_prefetch(reinterpret_cast<const char*>(pf.start + pf.step * k), _MM_HINT_T0);
-}
+constexpr int kMcI8 = 72;  // a multiple of every int8 kernel set's rows per tile (4 and 8)
 
 // The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.
 inline void finish_row(__m256 v0, __m256 v1, const float* bias, const Epilogue& ep, const float* residual,
@@ -64,15 +43,6 @@ inline void finish_row(__m256 v0, __m256 v1, const float* bias, const Epilogue& 
   }
   _mm256_storeu_ps(c, v0);
   _mm256_storeu_ps(c + 8, v1);
-}
-
-// The epilogue over a finished block of c (still in L1), kept out of the micro-kernels so that their
-// accumulators stay in registers.
-void finish_block(int rows, const float* bias, const Epilogue& ep, const float* residual, float* c, int ldc) {
-  for (int r = 0; r < rows; ++r) {
-    float* row = c + size_t(r) * ldc;
-    finish_row(_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8), bias, ep, residual + size_t(r) * ep.ld_residual, row);
-  }
 }
 
 // Rows [0, MR) × panel columns of one k-block. bias != nullptr on the last k-block: apply the epilogue.
@@ -165,16 +135,26 @@ void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int pane
   finish_block(MR, w.bias.data() + col, ep, residual, c, ldc);
 }
 
-using MicroI8 = void (*)(const QuantizedRows&, int, const PackedMatrixI8&, int, float*, int, const Epilogue&,
-                         const float*, const Prefetch&);
 constexpr MicroI8 kMicroI8[kMrI8 + 1] = {nullptr, micro_i8<1>, micro_i8<2>, micro_i8<3>, micro_i8<4>};
 
-// Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
+}  // namespace
+
+Prefetch prefetch_share(const void* block, size_t bytes, int k_steps, int row_block, int row_blocks) {
+  const int shares = row_blocks >= 4 ? 4 : row_blocks >= 2 ? 2 : 1;
+  if (row_block >= shares) return {};
+  return {reinterpret_cast<uintptr_t>(block) + bytes + bytes * row_block / shares, bytes / shares / size_t(k_steps)};
+}
+
+void finish_block(int rows, const float* bias, const Epilogue& ep, const float* residual, float* c, int ldc) {
+  for (int r = 0; r < rows; ++r) {
+    float* row = c + size_t(r) * ldc;
+    finish_row(_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8), bias, ep, residual + size_t(r) * ep.ld_residual, row);
+  }
+}
+
 const float* residual_at(const Epilogue& ep, int row, int col) {
   return ep.kind == Epilogue::Kind::kBiasResidual ? ep.residual + size_t(row) * ep.ld_residual + col : nullptr;
 }
-
-}  // namespace
 
 void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
               int ldc) {
@@ -203,22 +183,27 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
   }
 }
 
-void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,
-             int ldc) {
+void gemm_i8_tiled(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep,
+                   float* c, int ldc, const MicroI8* micro, int mr) {
   const size_t panel_bytes = size_t(w.k_quads()) * kPanel * 4;
   for (int m0 = 0; m0 < m; m0 += kMcI8) {
     const int m1 = std::min(m, m0 + kMcI8);
-    const int row_blocks = (m1 - m0 + kMrI8 - 1) / kMrI8;
-    const int k_steps = w.k_quads() / 2;  // micro_i8 takes two quads per step
+    const int row_blocks = (m1 - m0 + mr - 1) / mr;
+    const int k_steps = w.k_quads() / 2;  // the micro-kernels take two quads per step
     for (int p = p0; p < p1; ++p) {
       const int col = p * kPanel;
       const int8_t* b = w.panels.data() + size_t(p) * panel_bytes;
-      for (int r = m0; r < m1; r += kMrI8) {
-        kMicroI8[std::min(kMrI8, m1 - r)](a, r, w, p, c + size_t(r) * ldc + col, ldc, ep, residual_at(ep, r, col),
-                                           prefetch_share(b, panel_bytes, k_steps, (r - m0) / kMrI8, row_blocks));
+      for (int r = m0; r < m1; r += mr) {
+        micro[std::min(mr, m1 - r)](a, r, w, p, c + size_t(r) * ldc + col, ldc, ep, residual_at(ep, r, col),
+                                    prefetch_share(b, panel_bytes, k_steps, (r - m0) / mr, row_blocks));
       }
     }
   }
+}
+
+void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,
+             int ldc) {
+  gemm_i8_tiled(a, m, w, p0, p1, ep, c, ldc, kMicroI8, kMrI8);
 }
 
 }  // namespace acgs::cpu::avx2

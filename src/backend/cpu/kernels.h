@@ -1,7 +1,8 @@
 #pragma once
 // The CPU backend's compute kernels as a table of plain functions, with one portable implementation
-// (kernels_generic.cc, any x86-64/ARM CPU) and one AVX2+FMA implementation (kernels_avx2.cc, compiled in
-// its own translation unit with -mavx2 -mfma and only ever called after a run-time CPUID check).
+// (kernels_generic.cc, any x86-64/ARM CPU), an AVX2+FMA one (gemm_avx2.cc, ops_avx2.cc) and the same with an
+// AVX-512 VNNI int8 GEMM (gemm_avx512.cc), each ISA in its own translation units built for it and only ever
+// called after a run-time CPUID check.
 //
 // Shapes and layouts (all row-major, leading dimensions in elements):
 //   activations a/c/x: [m rows = tokens, cols] with leading dimension ld >= cols; GEMM outputs are written
@@ -64,10 +65,13 @@ struct CpuKernels {
 };
 
 extern const CpuKernels kGenericKernels;
-extern const CpuKernels kAvx2Kernels;  // constant data: safe to reference on any CPU, only called if supported
+// Constant data: safe to reference on any CPU, only called if supported.
+extern const CpuKernels kAvx2Kernels;
+extern const CpuKernels kAvx512VnniKernels;  // kAvx2Kernels with the int8 GEMM on AVX-512 VNNI
 
 bool cpu_has_avx2_fma();
-// kAvx2Kernels when the CPU has AVX2 and FMA, else kGenericKernels.
+bool cpu_has_avx512_vnni();  // AVX-512 F, BW, VL and VNNI, enabled by the OS
+// The fastest table this CPU runs: kAvx512VnniKernels, kAvx2Kernels or kGenericKernels.
 const CpuKernels& best_kernels();
 
 }  // namespace acgs::cpu

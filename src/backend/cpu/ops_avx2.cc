@@ -10,6 +10,7 @@
 
 #include "backend/cpu/avx2_math.h"
 #include "backend/cpu/gemm_avx2.h"
+#include "backend/cpu/gemm_avx512.h"
 
 namespace acgs::cpu::avx2 {
 namespace {
@@ -242,5 +243,8 @@ namespace acgs::cpu {
 
 const CpuKernels kAvx2Kernels{"avx2", avx2::gemm_f32, avx2::gemm_i8, avx2::quantize_rows, avx2::layer_norm,
                               avx2::attention};
+// The AVX2 kernels with the int8 GEMM on vpdpbusd (gemm_avx512.cc); only selected after a run-time check.
+const CpuKernels kAvx512VnniKernels{"avx512-vnni", avx2::gemm_f32, avx512::gemm_i8, avx2::quantize_rows,
+                                    avx2::layer_norm, avx2::attention};
 
 }  // namespace acgs::cpu

@@ -1,9 +1,10 @@
-// Each CPU kernel (portable and AVX2) against the reference backend's ops on odd shapes: sizes that are
+// Each CPU kernel (portable, AVX2, AVX-512 VNNI) against the reference backend's ops on odd shapes: sizes that are
 // not multiples of the vector width or the 16-column panel, k longer than one cache block, one row, and
 // sequences of 1 and 512 tokens.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "backend/cpu/packed_matrix.h"
@@ -191,6 +192,33 @@ TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
       for (int col = 0; col < n; ++col) {
         EXPECT_NEAR(c[size_t(r) * ldc + col], col % 2 ? -2.0 * k : 2.0 * k, 1e-3 * k) << kernels->isa;
       }
+    }
+  }
+}
+
+// Both int8 kernels sum the same integers exactly and share the fp32 epilogue, so vpdpbusd (AVX-512 VNNI)
+// must reproduce the AVX2 kernel bit for bit, with every epilogue and partial panel ranges.
+TEST(CpuKernels, GemmI8Avx512VnniBitwiseEqualsAvx2) {
+  if (!cpu::cpu_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI (avx512f/bw/vl/vnni)";
+  for (const GemmShape& s : kShapes) {
+    const int ldq = cpu::padded_k_i8(s.k);
+    const auto x = random_floats(size_t(s.m) * s.k, 21), w = random_floats(size_t(s.n) * s.k, 22),
+               b = random_floats(s.n, 23);
+    const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
+    const Quantized q = quantize(cpu::kAvx2Kernels, x, s.m, s.k, ldq);
+    const int ldc = packed.padded_n();
+    const auto residual = random_floats(size_t(s.m) * ldc, 24);
+    for (const auto kind : {Epilogue::Kind::kBias, Epilogue::Kind::kBiasGelu, Epilogue::Kind::kBiasResidual}) {
+      const Epilogue ep{kind, residual.data(), ldc};
+      std::vector<float> avx2(size_t(s.m) * ldc, NAN), vnni(size_t(s.m) * ldc, NAN);
+      cpu::kAvx2Kernels.gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), ep, avx2.data(), ldc);
+      // Two calls over complementary panel ranges, as two threads would split the work.
+      const int half = packed.n_panels() / 2;
+      cpu::kAvx512VnniKernels.gemm_i8(q.rows(), s.m, packed, 0, half, ep, vnni.data(), ldc);
+      cpu::kAvx512VnniKernels.gemm_i8(q.rows(), s.m, packed, half, packed.n_panels(), ep, vnni.data(), ldc);
+      const auto a = strip(avx2, s.m, s.n, ldc), v = strip(vnni, s.m, s.n, ldc);
+      ASSERT_EQ(0, std::memcmp(a.data(), v.data(), a.size() * sizeof(float)))
+          << "m=" << s.m << " k=" << s.k << " n=" << s.n << " epilogue " << int(kind);
     }
   }
 }
