@@ -19,6 +19,14 @@ namespace {
 // instruction's latency, and leave registers for the panel rows.
 constexpr int kMrVnni = 8;
 
+// One quad of u8 activations in every 32-bit lane, loaded by the broadcast itself (a 4-byte memcpy is how
+// C++ reads it; loading both quads of a step as 8 bytes made GCC route them through a general register).
+inline __m512i broadcast_quad(const uint8_t* p) {
+  int32_t quad;
+  std::memcpy(&quad, p, sizeof(quad));
+  return _mm512_set1_epi32(quad);
+}
+
 template <int MR>
 void micro_vnni(const QuantizedRows& a, int row, const PackedMatrixI8& w, int panel, float* c, int ldc,
                 const Epilogue& ep, const float* residual, const avx2::Prefetch& pf) {
@@ -33,10 +41,8 @@ void micro_vnni(const QuantizedRows& a, int row, const PackedMatrixI8& w, int pa
     const __m512i b0 = _mm512_loadu_si512(b + kq * 64), b1 = _mm512_loadu_si512(b + kq * 64 + 64);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      int32_t quad[2];
-      std::memcpy(quad, q + size_t(r) * a.ld + 4 * kq, sizeof(quad));
-      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(quad[0]), b0);
-      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(quad[1]), b1);
+      acc[r] = _mm512_dpbusd_epi32(acc[r], broadcast_quad(q + size_t(r) * a.ld + 4 * kq), b0);
+      acc[r] = _mm512_dpbusd_epi32(acc[r], broadcast_quad(q + size_t(r) * a.ld + 4 * kq + 4), b1);
     }
   }
   const __m512 ws = _mm512_loadu_ps(w.scale.data() + col);
