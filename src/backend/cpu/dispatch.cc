@@ -1,5 +1,11 @@
 #include "backend/cpu/kernels.h"
 
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "common/error.h"
+
 namespace acgs::cpu {
 
 bool cpu_has_avx2_fma() {
@@ -22,10 +28,32 @@ bool cpu_has_avx512_vnni() {
 #endif
 }
 
+std::vector<const CpuKernels*> supported_kernels() {
+  std::vector<const CpuKernels*> sets;
+  if (cpu_has_avx512_vnni()) sets.push_back(&kAvx512VnniKernels);
+  if (cpu_has_avx2_fma()) sets.push_back(&kAvx2Kernels);
+  sets.push_back(&kGenericKernels);
+  return sets;
+}
+
+const CpuKernels& kernels_for_isa(std::string_view isa) {
+  const auto sets = supported_kernels();
+  if (isa.empty()) return *sets.front();
+  std::string names;
+  for (const CpuKernels* k : sets) {
+    if (isa == k->isa) return *k;
+    names += std::string(names.empty() ? "" : ", ") + k->isa;
+  }
+  fail(ErrorKind::kInvalidArgument, "ACGS_CPU_ISA=" + std::string(isa) +
+                                        ": not a kernel set this CPU can run; choose one of: " + names +
+                                        " (or unset it for the fastest)");
+}
+
 const CpuKernels& best_kernels() {
-  static const CpuKernels& best = cpu_has_avx512_vnni() ? kAvx512VnniKernels
-                                  : cpu_has_avx2_fma()   ? kAvx2Kernels
-                                                         : kGenericKernels;
+  static const CpuKernels& best = [] {
+    const char* isa = std::getenv("ACGS_CPU_ISA");
+    return std::cref(kernels_for_isa(isa != nullptr ? isa : ""));
+  }();
   return best;
 }
 

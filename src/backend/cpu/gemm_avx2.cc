@@ -26,7 +26,7 @@ constexpr int kMr = 6;
 // accumulators: 4 rows × 16 columns keeps everything in the 16 ymm.
 constexpr int kMrI8 = 4;
 constexpr int kKc = 256;
-constexpr int kMc = 144;
+constexpr int kMc = 144;  // a multiple of every fp32 kernel set's rows per tile (6 and 16)
 constexpr int kMcI8 = 72;  // a multiple of every int8 kernel set's rows per tile (4 and 8)
 
 // The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.
@@ -84,8 +84,6 @@ void micro_f32(const float* a, int lda, const float* b, int kc, bool first, floa
   if (bias != nullptr) finish_block(MR, bias, ep, residual, c, ldc);
 }
 
-using MicroF32 = void (*)(const float*, int, const float*, int, bool, float*, int, const float*, const Epilogue&,
-                          const float*, const Prefetch&);
 constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f32<2>, micro_f32<3>,
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
@@ -156,15 +154,15 @@ const float* residual_at(const Epilogue& ep, int row, int col) {
   return ep.kind == Epilogue::Kind::kBiasResidual ? ep.residual + size_t(row) * ep.ld_residual + col : nullptr;
 }
 
-void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
-              int ldc) {
+void gemm_f32_tiled(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep,
+                    float* c, int ldc, const MicroF32* micro, int mr) {
   for (int m0 = 0; m0 < m; m0 += kMc) {
     const int m1 = std::min(m, m0 + kMc);
     const int rows = m1 - m0;
     // Panel-major: each panel's weights ([k][16], contiguous, and the next panel follows) stream once in
     // address order; within a panel, a kKc slice stays in L1 while every row block of A uses it, and the
     // next slice (next k-block or next panel: the following addresses) is prefetched meanwhile.
-    const int row_blocks = (rows + kMr - 1) / kMr;
+    const int row_blocks = (rows + mr - 1) / mr;
     for (int p = p0; p < p1; ++p) {
       const int col = p * kPanel;
       for (int k0 = 0; k0 < w.k; k0 += kKc) {
@@ -172,15 +170,19 @@ void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int
         const bool last = k0 + kc == w.k;
         const float* b = w.panels.data() + (size_t(p) * w.k + k0) * kPanel;
         const size_t slice_bytes = sizeof(float) * kc * kPanel;
-        for (int r = m0; r < m1; r += kMr) {
-          const int mr = std::min(kMr, m1 - r);
-          const Prefetch pf = prefetch_share(b, slice_bytes, kc, (r - m0) / kMr, row_blocks);
-          kMicroF32[mr](a + size_t(r) * lda + k0, lda, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
-                        last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), pf);
+        for (int r = m0; r < m1; r += mr) {
+          const Prefetch pf = prefetch_share(b, slice_bytes, kc, (r - m0) / mr, row_blocks);
+          micro[std::min(mr, m1 - r)](a + size_t(r) * lda + k0, lda, b, kc, k0 == 0, c + size_t(r) * ldc + col, ldc,
+                                      last ? w.bias.data() + col : nullptr, ep, residual_at(ep, r, col), pf);
         }
       }
     }
   }
+}
+
+void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
+              int ldc) {
+  gemm_f32_tiled(a, m, lda, w, p0, p1, ep, c, ldc, kMicroF32, kMr);
 }
 
 void gemm_i8_tiled(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep,

@@ -41,6 +41,16 @@ void finish_block(int rows, const float* bias, const Epilogue& ep, const float* 
 // Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
 const float* residual_at(const Epilogue& ep, int row, int col);
 
+// One fp32 tile: rows [0, MR) of a (row r at a + r·lda, from column k0 of the k-block) × one panel slice b of
+// kc k steps, into c (zeroed first if `first`); bias != nullptr on the last k-block: apply the epilogue.
+using MicroF32 = void (*)(const float* a, int lda, const float* b, int kc, bool first, float* c, int ldc,
+                          const float* bias, const Epilogue& ep, const float* residual, const Prefetch& pf);
+// The fp32 GEMM over tiles of up to `mr` rows (micro[rows] for a tile of `rows` rows): each panel streamed
+// once in address order in k-blocks that stay in L1 while every row block uses them, the next one
+// prefetched meanwhile. Each C element is summed over k in increasing order whatever the tile shape.
+void gemm_f32_tiled(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep,
+                    float* c, int ldc, const MicroF32* micro, int mr);
+
 // One int8 tile: rows [row, row + MR) × panel `panel`, all of k, scaled back to fp32 and finished.
 using MicroI8 = void (*)(const QuantizedRows& a, int row, const PackedMatrixI8& w, int panel, float* c, int ldc,
                          const Epilogue& ep, const float* residual, const Prefetch& pf);

@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend's compute kernels as a table of plain functions, with one portable implementation
-// (kernels_generic.cc, any x86-64/ARM CPU), an AVX2+FMA one (gemm_avx2.cc, ops_avx2.cc) and the same with an
-// AVX-512 VNNI int8 GEMM (gemm_avx512.cc), each ISA in its own translation units built for it and only ever
+// (kernels_generic.cc, any x86-64/ARM CPU), an AVX2+FMA one (gemm_avx2.cc, ops_avx2.cc) and the same with
+// AVX-512 (VNNI) GEMMs (gemm_avx512.cc), each ISA in its own translation units built for it and only ever
 // called after a run-time CPUID check.
 //
 // Shapes and layouts (all row-major, leading dimensions in elements):
@@ -13,6 +13,8 @@
 // the caller splits the work (panel range, row range), so results are bitwise identical for any thread
 // count.
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "backend/cpu/packed_matrix.h"
 
@@ -67,11 +69,17 @@ struct CpuKernels {
 extern const CpuKernels kGenericKernels;
 // Constant data: safe to reference on any CPU, only called if supported.
 extern const CpuKernels kAvx2Kernels;
-extern const CpuKernels kAvx512VnniKernels;  // kAvx2Kernels with the int8 GEMM on AVX-512 VNNI
+extern const CpuKernels kAvx512VnniKernels;  // kAvx2Kernels with the GEMMs on AVX-512 (int8: VNNI)
 
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512_vnni();  // AVX-512 F, BW, VL and VNNI, enabled by the OS
-// The fastest table this CPU runs: kAvx512VnniKernels, kAvx2Kernels or kGenericKernels.
+// The tables this CPU runs, fastest first: kAvx512VnniKernels, kAvx2Kernels, kGenericKernels.
+std::vector<const CpuKernels*> supported_kernels();
+// The supported table named `isa` (its `isa` field), the fastest for an empty name; an unknown or
+// unsupported name fails with kInvalidArgument listing the choices.
+const CpuKernels& kernels_for_isa(std::string_view isa);
+// kernels_for_isa($ACGS_CPU_ISA), decided once: the fastest table unless the variable caps it (A/B runs,
+// or a machine where a wider ISA misbehaves, like oneDNN's ONEDNN_MAX_CPU_ISA).
 const CpuKernels& best_kernels();
 
 }  // namespace acgs::cpu

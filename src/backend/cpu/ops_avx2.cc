@@ -243,8 +243,8 @@ namespace acgs::cpu {
 
 const CpuKernels kAvx2Kernels{"avx2", avx2::gemm_f32, avx2::gemm_i8, avx2::quantize_rows, avx2::layer_norm,
                               avx2::attention};
-// The AVX2 kernels with the int8 GEMM on vpdpbusd (gemm_avx512.cc); only selected after a run-time check.
-const CpuKernels kAvx512VnniKernels{"avx512-vnni", avx2::gemm_f32, avx512::gemm_i8, avx2::quantize_rows,
+// The AVX2 row kernels with the AVX-512 GEMMs (gemm_avx512.cc); only selected after a run-time check.
+const CpuKernels kAvx512VnniKernels{"avx512-vnni", avx512::gemm_f32, avx512::gemm_i8, avx2::quantize_rows,
                                     avx2::layer_norm, avx2::attention};
 
 }  // namespace acgs::cpu

@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "backend/cpu/packed_matrix.h"
 #include "backend/reference/reference_ops.h"
+#include "common/error.h"
 #include "cpu_test_util.h"
 
 namespace acgs {
@@ -44,7 +46,7 @@ std::vector<float> strip(const std::vector<float>& c, int m, int n, int ldc) {
 }
 
 TEST(CpuKernels, GemmF32MatchesReferenceOnOddShapes) {
-  for (const auto* kernels : test::runnable_kernels()) {
+  for (const auto* kernels : cpu::supported_kernels()) {
     for (const GemmShape& s : kShapes) {
       for (auto kind : {Epilogue::Kind::kBias, Epilogue::Kind::kBiasGelu, Epilogue::Kind::kBiasResidual}) {
         const auto x = random_floats(size_t(s.m) * s.k, 1), w = random_floats(size_t(s.n) * s.k, 2),
@@ -74,7 +76,7 @@ TEST(CpuKernels, GeluEpilogueMatchesExactErf) {
   for (int i = 0; i < m; ++i) x[i] = -10.0f + 20.0f * float(i) / float(m - 1);
   const float one = 1.0f, zero = 0.0f;
   const cpu::PackedMatrix identity = cpu::pack_f32(&one, &zero, 1, 1);
-  for (const auto* kernels : test::runnable_kernels()) {
+  for (const auto* kernels : cpu::supported_kernels()) {
     std::vector<float> c(size_t(m) * cpu::kPanel);
     kernels->gemm_f32(x.data(), m, 1, identity, 0, 1, {Epilogue::Kind::kBiasGelu, nullptr, 0}, c.data(), cpu::kPanel);
     double worst = 0;
@@ -113,7 +115,7 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
       if (j % 3 == 0) x[size_t(3) * k + j] = 0.0f;                    // zeros among others stay exact
     }
     std::vector<Quantized> outputs;
-    for (const auto* kernels : test::runnable_kernels()) {
+    for (const auto* kernels : cpu::supported_kernels()) {
       const Quantized got = quantize(*kernels, x, m, k, ldq);
       EXPECT_EQ(got.zero[0], 0) << kernels->isa;
       EXPECT_EQ(got.zero[1], 0) << kernels->isa;
@@ -160,7 +162,7 @@ TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
     }
     std::vector<float> exact_fp32(size_t(s.m) * s.n);
     reference::linear(x.data(), s.m, s.k, w.data(), b.data(), s.n, exact_fp32.data());
-    for (const auto* kernels : test::runnable_kernels()) {
+    for (const auto* kernels : cpu::supported_kernels()) {
       const int ldc = packed.padded_n();
       std::vector<float> c(size_t(s.m) * ldc, NAN);
       kernels->gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
@@ -182,7 +184,7 @@ TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
     for (int kk = 0; kk < k; ++kk) w[size_t(col) * k + kk] = col % 2 ? -2.0f : 2.0f;
   }
   const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), n, k);
-  for (const auto* kernels : test::runnable_kernels()) {
+  for (const auto* kernels : cpu::supported_kernels()) {
     const Quantized q = quantize(*kernels, x, m, k, cpu::padded_k_i8(k));
     ASSERT_EQ(q.q[0], cpu::kActivationLevelsI8);
     const int ldc = packed.padded_n();
@@ -196,29 +198,68 @@ TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
   }
 }
 
-// Both int8 kernels sum the same integers exactly and share the fp32 epilogue, so vpdpbusd (AVX-512 VNNI)
-// must reproduce the AVX2 kernel bit for bit, with every epilogue and partial panel ranges.
-TEST(CpuKernels, GemmI8Avx512VnniBitwiseEqualsAvx2) {
+// ACGS_CPU_ISA names a table by its isa field; the fastest when empty; an unknown or unsupported name is
+// refused with the choices listed.
+TEST(CpuKernels, KernelsForIsaPicksByNameAndRefusesUnsupported) {
+  const auto sets = cpu::supported_kernels();
+  EXPECT_EQ(&cpu::kernels_for_isa(""), sets.front());
+  EXPECT_EQ(sets.back(), &cpu::kGenericKernels);
+  for (const auto* k : sets) EXPECT_EQ(&cpu::kernels_for_isa(k->isa), k);
+  for (const char* bad : {"avx9000", "AVX2 ", "avx512-vnni", "avx2"}) {
+    bool supported = false;
+    for (const auto* k : sets) supported |= std::string(bad) == k->isa;
+    if (supported) continue;
+    try {
+      cpu::kernels_for_isa(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("choose one of: "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("generic"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// c from one GEMM call per half of the panels, as two threads would split them; real columns only.
+template <typename Gemm>
+std::vector<float> run_in_halves(int m, int n, int n_panels, int ldc, Gemm gemm) {
+  std::vector<float> c(size_t(m) * ldc, NAN);
+  gemm(0, n_panels / 2, c.data());
+  gemm(n_panels / 2, n_panels, c.data());
+  return strip(c, m, n, ldc);
+}
+
+// The AVX-512 GEMMs must reproduce the AVX2 ones bit for bit, with every epilogue: fp32 sums each C element
+// with the same FMAs in the same k order; int8 sums the same integers exactly; both share the epilogue.
+TEST(CpuKernels, Avx512GemmsBitwiseEqualAvx2) {
   if (!cpu::cpu_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI (avx512f/bw/vl/vnni)";
+  const cpu::CpuKernels &avx2 = cpu::kAvx2Kernels, &avx512 = cpu::kAvx512VnniKernels;
   for (const GemmShape& s : kShapes) {
-    const int ldq = cpu::padded_k_i8(s.k);
     const auto x = random_floats(size_t(s.m) * s.k, 21), w = random_floats(size_t(s.n) * s.k, 22),
                b = random_floats(s.n, 23);
-    const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
-    const Quantized q = quantize(cpu::kAvx2Kernels, x, s.m, s.k, ldq);
-    const int ldc = packed.padded_n();
+    const cpu::PackedMatrix packed = cpu::pack_f32(w.data(), b.data(), s.n, s.k);
+    const cpu::PackedMatrixI8 packed8 = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
+    const Quantized q = quantize(avx2, x, s.m, s.k, cpu::padded_k_i8(s.k));
+    const int ldc = packed.padded_n(), panels = packed.n_panels();
     const auto residual = random_floats(size_t(s.m) * ldc, 24);
     for (const auto kind : {Epilogue::Kind::kBias, Epilogue::Kind::kBiasGelu, Epilogue::Kind::kBiasResidual}) {
       const Epilogue ep{kind, residual.data(), ldc};
-      std::vector<float> avx2(size_t(s.m) * ldc, NAN), vnni(size_t(s.m) * ldc, NAN);
-      cpu::kAvx2Kernels.gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), ep, avx2.data(), ldc);
-      // Two calls over complementary panel ranges, as two threads would split the work.
-      const int half = packed.n_panels() / 2;
-      cpu::kAvx512VnniKernels.gemm_i8(q.rows(), s.m, packed, 0, half, ep, vnni.data(), ldc);
-      cpu::kAvx512VnniKernels.gemm_i8(q.rows(), s.m, packed, half, packed.n_panels(), ep, vnni.data(), ldc);
-      const auto a = strip(avx2, s.m, s.n, ldc), v = strip(vnni, s.m, s.n, ldc);
-      ASSERT_EQ(0, std::memcmp(a.data(), v.data(), a.size() * sizeof(float)))
-          << "m=" << s.m << " k=" << s.k << " n=" << s.n << " epilogue " << int(kind);
+      const auto f32 = [&](const cpu::CpuKernels& k) {
+        return run_in_halves(s.m, s.n, panels, ldc, [&](int p0, int p1, float* c) {
+          k.gemm_f32(x.data(), s.m, s.k, packed, p0, p1, ep, c, ldc);
+        });
+      };
+      const auto i8 = [&](const cpu::CpuKernels& k) {
+        return run_in_halves(s.m, s.n, panels, ldc, [&](int p0, int p1, float* c) {
+          k.gemm_i8(q.rows(), s.m, packed8, p0, p1, ep, c, ldc);
+        });
+      };
+      const auto bitwise_equal = [](const std::vector<float>& u, const std::vector<float>& v) {
+        return u.size() == v.size() && std::memcmp(u.data(), v.data(), u.size() * sizeof(float)) == 0;
+      };
+      EXPECT_TRUE(bitwise_equal(f32(avx2), f32(avx512))) << "fp32 m=" << s.m << " k=" << s.k << " n=" << s.n
+                                                         << " epilogue " << int(kind);
+      EXPECT_TRUE(bitwise_equal(i8(avx2), i8(avx512))) << "int8 m=" << s.m << " k=" << s.k << " n=" << s.n
+                                                       << " epilogue " << int(kind);
     }
   }
 }
@@ -230,7 +271,7 @@ TEST(CpuKernels, LayerNormMatchesReference) {
     std::vector<float> expected;
     for (int r = 0; r < m; ++r) expected.insert(expected.end(), x.begin() + size_t(r) * ld, x.begin() + size_t(r) * ld + dim);
     reference::layer_norm(expected.data(), m, dim, g.data(), b.data(), 1e-12f);
-    for (const auto* kernels : test::runnable_kernels()) {
+    for (const auto* kernels : cpu::supported_kernels()) {
       auto y = x;
       kernels->layer_norm(y.data(), m, dim, ld, g.data(), b.data(), 1e-12f);
       EXPECT_LT(max_abs_diff(strip(y, m, dim, ld), expected), 1e-5) << kernels->isa << " dim=" << dim;
@@ -257,7 +298,7 @@ TEST(CpuKernels, AttentionMatchesReference) {
     }
     std::vector<float> expected(size_t(c.len) * dim);
     reference::attention(q.data(), k.data(), v.data(), c.len, c.n_heads, c.head_dim, expected.data());
-    for (const auto* kernels : test::runnable_kernels()) {
+    for (const auto* kernels : cpu::supported_kernels()) {
       std::vector<float> ctx(size_t(c.len) * ld_ctx, NAN);
       std::vector<float> scratch(cpu::attention_scratch_floats(c.len, c.head_dim));
       for (int h = 0; h < c.n_heads; ++h) {

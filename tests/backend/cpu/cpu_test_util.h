@@ -51,12 +51,4 @@ inline TokenBatch random_batch(const std::vector<int>& lengths, int vocab, uint3
   return batch;
 }
 
-// The kernel tables this CPU can run: the portable one always, AVX2 and AVX-512 VNNI when supported.
-inline std::vector<const cpu::CpuKernels*> runnable_kernels() {
-  std::vector<const cpu::CpuKernels*> k{&cpu::kGenericKernels};
-  if (cpu::cpu_has_avx2_fma()) k.push_back(&cpu::kAvx2Kernels);
-  if (cpu::cpu_has_avx512_vnni()) k.push_back(&cpu::kAvx512VnniKernels);
-  return k;
-}
-
 }  // namespace acgs::test
