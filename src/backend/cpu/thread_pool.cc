@@ -14,8 +14,8 @@ namespace {
 // section finish it up to a few hundred microseconds apart (the host's cores do not run at the same pace).
 // A thread waiting that long on the futex pays a wake-up that costs more than the wait in a VM, so waiters
 // spin for up to kSpinTime (checking the clock every kSpinCheck loads), then sleep: an idle backend gives
-// its cores back after a millisecond. The earlier spin of 20000 loads made forward passes at 2 threads
-// 1.03-1.09x slower (A/B of acgs-infer bench, best p50 over 4 interleaved rounds).
+// its cores back after a millisecond. Forward passes at 2 threads (A/B, best p50 over 4 interleaved rounds):
+// 20000 loads 1.03-1.09x slower than 200000, and 200000 level with this 1 ms.
 constexpr auto kSpinTime = std::chrono::microseconds(1000);
 constexpr int kSpinCheck = 256;
 
