@@ -26,7 +26,7 @@ constexpr int kMr = 6;
 // accumulators: 4 rows × 16 columns keeps everything in the 16 ymm.
 constexpr int kMrI8 = 4;
 constexpr int kKc = 256;
-constexpr int kMc = 144;  // a multiple of every fp32 kernel set's rows per tile (6 and 16)
+constexpr int kMc = 144;  // a multiple of every fp32 kernel set's rows per tile (6 and 8)
 constexpr int kMcI8 = 72;  // a multiple of every int8 kernel set's rows per tile (4 and 8)
 
 // The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.

@@ -22,8 +22,8 @@ void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int
 // memory, a share each (up to 4 shares, one prefetch per k step), into L2: on Zen 4, prefetching into L1
 // instead ran a 16-row GEMM over DRAM-resident weights at 75-84 GFLOP/s on one core vs 96-100, and 1 × 16
 // forward passes 1.39x slower (why, no counter in this VM tells; a guess: fewer misses in flight through
-// L1's miss buffers). Addresses, not pointers: the share after
-// the last block points past the weights, which a prefetch tolerates and pointer arithmetic would not.
+// L1's miss buffers). Addresses, not pointers: the share after the last block points past the weights,
+// which a prefetch tolerates and pointer arithmetic would not.
 struct Prefetch {
   uintptr_t start = 0;  // 0: this row block prefetches nothing
   size_t step = 0;      // bytes per k step

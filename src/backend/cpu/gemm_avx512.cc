@@ -14,10 +14,8 @@
 // instruction where AVX2 needs three multiply-pipe uops (two vpmaddubsw and a vpmaddwd) per 64.
 #include <immintrin.h>
 
-#include <array>
 #include <cstdint>
 #include <cstring>
-#include <utility>
 
 #include "backend/cpu/gemm_avx2.h"
 #include "backend/cpu/gemm_avx512.h"
@@ -51,11 +49,9 @@ void micro_f32(const float* a, int lda, const float* b, int kc, bool first, floa
   if (bias != nullptr) avx2::finish_block(MR, bias, ep, residual, c, ldc);
 }
 
-template <int... R>
-constexpr std::array<avx2::MicroF32, sizeof...(R) + 1> micro_f32_table(std::integer_sequence<int, R...>) {
-  return {nullptr, micro_f32<R + 1>...};
-}
-constexpr auto kMicroF32 = micro_f32_table(std::make_integer_sequence<int, kMrF32>());
+constexpr avx2::MicroF32 kMicroF32[kMrF32 + 1] = {nullptr,         micro_f32<1>, micro_f32<2>,
+                                                  micro_f32<3>,    micro_f32<4>, micro_f32<5>,
+                                                  micro_f32<6>,    micro_f32<7>, micro_f32<8>};
 
 // One zmm accumulator per row: 8 rows give 8 independent vpdpbusd chains per k quad, which covers the
 // instruction's latency, and leave registers for the panel rows.
@@ -107,7 +103,7 @@ constexpr avx2::MicroI8 kMicroVnni[kMrVnni + 1] = {nullptr,          micro_vnni<
 
 void gemm_f32(const float* a, int m, int lda, const PackedMatrix& w, int p0, int p1, const Epilogue& ep, float* c,
               int ldc) {
-  avx2::gemm_f32_tiled(a, m, lda, w, p0, p1, ep, c, ldc, kMicroF32.data(), kMrF32);
+  avx2::gemm_f32_tiled(a, m, lda, w, p0, p1, ep, c, ldc, kMicroF32, kMrF32);
 }
 
 void gemm_i8(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep, float* c,

@@ -1,6 +1,6 @@
-// Each CPU kernel (portable, AVX2, AVX-512 VNNI) against the reference backend's ops on odd shapes: sizes that are
-// not multiples of the vector width or the 16-column panel, k longer than one cache block, one row, and
-// sequences of 1 and 512 tokens.
+// Each CPU kernel (portable, AVX2, AVX-512 VNNI) against the reference backend's ops on odd shapes: sizes
+// that are not multiples of the vector width or the 16-column panel, k longer than one cache block, one
+// row, and sequences of 1 and 512 tokens.
 #include <gtest/gtest.h>
 
 #include <cmath>
