@@ -2,6 +2,8 @@
 // Vector math for the AVX2 kernels (include only from translation units built with -mavx2 -mfma).
 #include <immintrin.h>
 
+#include "backend/cpu/simd_math.h"
+
 namespace acgs::cpu::avx2 {
 
 inline float hsum(__m256 v) {
@@ -18,48 +20,33 @@ inline float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// e^x, Cephes expf scheme: x = n·ln2 + r with |r| <= ln2/2 (ln2 split in two for exact reduction), a
-// degree-5 minimax polynomial for e^r (≈1 ulp), and 2^n built in the exponent bits. Inputs are clamped
-// to [-87.3, 88.4], so very negative x gives ~0 instead of denormals.
+// The lane operations simd_math.h is written in, on ymm.
+struct Ymm {
+  using ps = __m256;
+  static ps set1(float v) { return _mm256_set1_ps(v); }
+  static ps zero() { return _mm256_setzero_ps(); }
+  static ps add(ps a, ps b) { return _mm256_add_ps(a, b); }
+  static ps sub(ps a, ps b) { return _mm256_sub_ps(a, b); }
+  static ps mul(ps a, ps b) { return _mm256_mul_ps(a, b); }
+  static ps div(ps a, ps b) { return _mm256_div_ps(a, b); }
+  static ps min(ps a, ps b) { return _mm256_min_ps(a, b); }
+  static ps max(ps a, ps b) { return _mm256_max_ps(a, b); }
+  static ps fmadd(ps a, ps b, ps c) { return _mm256_fmadd_ps(a, b, c); }
+  static ps fnmadd(ps a, ps b, ps c) { return _mm256_fnmadd_ps(a, b, c); }
+  static ps abs(ps a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+  // magnitude | sign bit of s (the magnitude's own sign bit must be clear)
+  static ps copy_sign(ps magnitude, ps s) { return _mm256_or_ps(magnitude, _mm256_and_ps(s, _mm256_set1_ps(-0.0f))); }
+  static ps round_nearest(ps a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^n for integral n in the normal exponent range, built in the exponent bits.
+  static ps pow2(ps n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+  }
+};
+
 inline __m256 exp(__m256 x) {
-  x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.3365447504f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i pow2n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(pow2n));
-}
-
-// erf(x) by Abramowitz & Stegun 7.1.26: 1 - t·P(t)·e^{-x²} with t = 1/(1 + p|x|); absolute error
-// <= 1.5e-7 over the whole real line, i.e. within a couple of fp32 ulps of 1 where GELU needs it.
-inline __m256 erf(__m256 x) {
-  const __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
-  const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), ax, _mm256_set1_ps(1.0f)));
-  __m256 poly = _mm256_set1_ps(1.061405429f);
-  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-1.453152027f));
-  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
-  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
-  poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
-  poly = _mm256_mul_ps(poly, t);
-  const __m256 e = exp(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(ax, ax)));
-  const __m256 y = _mm256_fnmadd_ps(poly, e, _mm256_set1_ps(1.0f));
-  return _mm256_or_ps(y, sign);
-}
-
-// Exact (erf) GELU: 0.5·x·(1 + erf(x/√2)), as torch.nn.functional.gelu.
-inline __m256 gelu(__m256 x) {
-  const __m256 e = erf(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
-  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  __m256 v[1] = {x};
+  simd::exp<Ymm, 1>(v);
+  return v[0];
 }
 
 // Lanes [0, n) set, for masked loads/stores of a row tail (0 <= n <= 8).

@@ -37,10 +37,6 @@ inline void prefetch_step(const Prefetch& pf, int k) {
   _mm_prefetch(reinterpret_cast<const char*>(pf.start + pf.step * k), _MM_HINT_T1);
 }
 
-// The epilogue (bias, then GELU or the residual add) over a finished block of c, still in L1; kept out of
-// the micro-kernels so that their accumulators stay in registers, and shared so that every kernel set
-// rounds it the same way.
-void finish_block(int rows, const float* bias, const Epilogue& ep, const float* residual, float* c, int ldc);
 // Residual rows/columns matching c's; a dummy pointer when the epilogue has no residual.
 const float* residual_at(const Epilogue& ep, int row, int col);
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "backend/cpu/avx512_math.h"
 #include "backend/cpu/gemm_avx2.h"
 #include "backend/cpu/gemm_avx512.h"
 
@@ -24,6 +25,28 @@ namespace acgs::cpu::avx512 {
 namespace {
 
 constexpr int kMrF32 = 8;
+
+// The epilogue on a finished tile still in registers (bias, then GELU or the residual add): the same lane
+// operations in the same order as avx2::finish_block's, on zmm, and GELU on four rows side by side (eight
+// would spill: each row's GELU holds five vectors at its peak).
+template <int MR>
+__attribute__((always_inline)) inline void finish_tile(__m512* acc, const float* bias, const Epilogue& ep,
+                                                       const float* residual) {
+  const __m512 bv = _mm512_loadu_ps(bias);
+  simd::each<MR>([&](int r) { acc[r] = _mm512_add_ps(acc[r], bv); });
+  if (ep.kind == Epilogue::Kind::kBiasGelu) {
+    if constexpr (MR > 4) {
+      simd::gelu<Zmm, 4>(acc);
+      simd::gelu<Zmm, MR - 4>(acc + 4);
+    } else {
+      simd::gelu<Zmm, MR>(acc);
+    }
+  } else if (ep.kind == Epilogue::Kind::kBiasResidual) {
+    simd::each<MR>([&](int r) {
+      acc[r] = _mm512_add_ps(acc[r], _mm512_loadu_ps(residual + size_t(r) * ep.ld_residual));
+    });
+  }
+}
 
 template <int MR>
 void micro_f32(const float* a, int lda, const float* b, int kc, bool first, float* c, int ldc, const float* bias,
@@ -44,9 +67,9 @@ void micro_f32(const float* a, int lda, const float* b, int kc, bool first, floa
   } else {
     for (int k = 0; k < kc; ++k) step(k);
   }
+  if (bias != nullptr) finish_tile<MR>(acc, bias, ep, residual);
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) _mm512_storeu_ps(c + size_t(r) * ldc, acc[r]);
-  if (bias != nullptr) avx2::finish_block(MR, bias, ep, residual, c, ldc);
 }
 
 constexpr avx2::MicroF32 kMicroF32[kMrF32 + 1] = {nullptr,         micro_f32<1>, micro_f32<2>,
@@ -85,14 +108,17 @@ void micro_vnni(const QuantizedRows& a, int row, const PackedMatrixI8& w, int pa
   }
   const __m512 ws = _mm512_loadu_ps(w.scale.data() + col);
   const __m512i cs = _mm512_loadu_si512(w.col_sum.data() + col);
+  __m512 out[MR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
     const __m512i v = _mm512_sub_epi32(acc[r], _mm512_mullo_epi32(_mm512_set1_epi32(a.zero[row + r]), cs));
     const __m512 s = _mm512_mul_ps(_mm512_set1_ps(a.scale[row + r]), ws);
     // The all-lanes masked form: GCC 12's plain _mm512_cvtepi32_ps trips -Wuninitialized in its own header.
-    _mm512_storeu_ps(c + size_t(r) * ldc, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), s));
+    out[r] = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, v), s);
   }
-  avx2::finish_block(MR, w.bias.data() + col, ep, residual, c, ldc);
+  finish_tile<MR>(out, w.bias.data() + col, ep, residual);
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) _mm512_storeu_ps(c + size_t(r) * ldc, out[r]);
 }
 
 constexpr avx2::MicroI8 kMicroVnni[kMrVnni + 1] = {nullptr,          micro_vnni<1>, micro_vnni<2>,

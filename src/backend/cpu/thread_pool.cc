@@ -45,11 +45,14 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run_chunk(int worker) {
-  const int64_t t = size();
-  const int begin = static_cast<int>(n_ * worker / t);
-  const int end = static_cast<int>(n_ * (worker + 1) / t);
-  if (begin < end) (*task_)(begin, end, worker);
+void ThreadPool::run_chunks(int worker) {
+  const auto run = [this, worker](int64_t chunk) {
+    const int begin = static_cast<int>(n_ * chunk / chunks_);
+    const int end = static_cast<int>(n_ * (chunk + 1) / chunks_);
+    if (begin < end) (*task_)(begin, end, worker);
+  };
+  if (worker < chunks_) run(worker);
+  for (int chunk; (chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed)) < chunks_;) run(chunk);
 }
 
 void ThreadPool::parallel_for(int n, const Task& task) {
@@ -58,13 +61,16 @@ void ThreadPool::parallel_for(int n, const Task& task) {
   task_ = &task;
   n_ = n;
   if (workers_.empty()) {
-    run_chunk(0);
+    task(0, n, 0);
     return;
   }
+  chunks_ = std::min(n, kChunksPerWorker * size());
+  // Published to the workers by the generation bump below (release), like task_ and n_.
+  next_chunk_.store(std::min(chunks_, size()), std::memory_order_relaxed);
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   generation_.notify_all();
-  run_chunk(0);
+  run_chunks(0);
   spin_then_wait(pending_, [](int v) { return v == 0; });
 }
 
@@ -75,7 +81,7 @@ void ThreadPool::worker_loop(int worker) {
     spin_then_wait(generation_, [seen](uint32_t v) { return v != seen; });
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    run_chunk(worker);
+    run_chunks(worker);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }
