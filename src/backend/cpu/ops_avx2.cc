@@ -199,7 +199,7 @@ void attend_rows(const float* qkv, int ld_qkv, int len, int i0, int n, int col, 
   float inv_sum[kQueries];
   for (int r = 0; r < n; ++r) {
     float* row = prob + size_t(r) * lp;
-    const float max_score = *std::max_element(row, row + len);
+    const float max_score = min_max(row, len).second;
     inv_sum[r] = 1.0f / exp_shifted(row, len, max_score);
   }
   for_tiles(hp, [&](auto vectors, int d) {
