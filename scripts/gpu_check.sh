@@ -8,8 +8,8 @@
 # synthetic models, smoke (embed on the tiny model), parity (cuda-fp16/fp32 hidden states vs our reference and
 # vs PyTorch fp32, also with the mma attention kernel forced), our benchmarks, the per-op GPU profile
 # (ACGS_CUDA_PROFILE=1), the A/B runs (wmma vs mma attention forced, GEMM autotuning off), the PyTorch fp16
-# peer (eager and SDPA), engine plan build + load, GPU unit tests, compute-sanitizer memcheck, summary table against the issue's
-# targets. Every stage runs under a timeout inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
+# peer (eager and SDPA), engine plan build + load, GPU unit tests, compute-sanitizer memcheck and racecheck,
+# summary table against the issue's targets. Every stage runs under a timeout inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
 # ones. Writes $OUT/gpu_results.json, $OUT/gpu_check.log and per-stage logs ($OUT defaults to ./gpu_out).
 # Without a GPU (this machine) the GPU stages print "skipped: no CUDA device" and the rest still run.
 # ACGS_GPU_DRYRUN=1 runs the GPU stages anyway with CPU stand-ins (the reference backend under the cuda-*
@@ -246,16 +246,24 @@ gpu_tests() {
 }
 export -f gpu_tests
 
-# ---- compute-sanitizer memcheck on a short forward ---------------------------------------------------------
+# ---- compute-sanitizer: memcheck on a short forward, racecheck on the shared-memory kernels --------------------
+sanitizer() {
+  command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null
+}
+export -f sanitizer
+
 memcheck() {
   local cs
-  cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
-  [ -n "$cs" ] || { echo "compute-sanitizer not found"; return 1; }
+  cs=$(sanitizer) || { echo "compute-sanitizer not found"; return 1; }
   local p rc=0
-  # fp16 runs with each attention kernel forced (the startup probe also runs both under auto).
+  # fp16 runs with each attention kernel forced (the startup probe also runs both under auto). GEMM autotuning
+  # off: a backend without a plan times up to ~2000 cuBLASLt candidates at creation (graph captures and
+  # launches), which under the sanitizer would take the stage's whole limit; the tuned GEMMs run unsanitized in
+  # gpu_tests, bench_ours and plan.
   for p in fp16:wmma fp16:mma fp32:auto; do
-    ACGS_CUDA_ATTENTION=${p#*:} LD_LIBRARY_PATH=$OUR_LD "$cs" --tool memcheck --error-exitcode 99 --print-limit 20 \
-      "$REAL_BIN" embed --model "$TINY" --backend "cuda-${p%%:*}" <"$WORK/texts2.jsonl" >>"$OUT/sanitizer.log" 2>&1
+    ACGS_CUDA_TUNE=0 ACGS_CUDA_ATTENTION=${p#*:} LD_LIBRARY_PATH=$OUR_LD "$cs" --tool memcheck --error-exitcode 99 \
+      --print-limit 20 "$REAL_BIN" embed --model "$TINY" --backend "cuda-${p%%:*}" <"$WORK/texts2.jsonl" \
+      >>"$OUT/sanitizer.log" 2>&1
     local r=$?
     echo "memcheck cuda-$p: exit $r; $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer.log" | tail -1)"
     ((r != 0)) && rc=1
@@ -263,6 +271,21 @@ memcheck() {
   return $rc
 }
 export -f memcheck
+
+# memcheck does not see races on shared memory. The mma attention kernel (tiles staged with cp.async, reused
+# after barriers) and pooling (partial sums met in shared memory) are the kernels whose barriers the unit tests
+# can only judge by their results, and rows a tile zero-fills past a sequence are masked out afterwards.
+racecheck() {
+  local cs
+  cs=$(sanitizer) || { echo "compute-sanitizer not found"; return 1; }
+  (cd "$WORK" && LD_LIBRARY_PATH=$OUR_LD "$cs" --tool racecheck --error-exitcode 99 --print-limit 20 \
+    "$BUNDLE/tests/cuda_kernels_test" --gtest_color=no \
+    --gtest_filter='CudaAttentionMma.*:*PoolingMatchesHostPooling*') >>"$OUT/sanitizer.log" 2>&1
+  local r=$?
+  echo "racecheck (mma attention, pooling): exit $r; $(grep -E 'RACECHECK SUMMARY' "$OUT/sanitizer.log" | tail -1)"
+  return $r
+}
+export -f racecheck
 
 # ---- parity: hidden states of cuda-fp16/fp32 vs our reference and vs PyTorch fp32 ------------------------------
 parity() {
@@ -368,6 +391,7 @@ gpu_stage attention_ab 60 attention_ab
 if [ -z "$PY" ]; then skip torch_peer "no python with torch"; else gpu_stage torch_peer 90 torch_peer; fi
 gpu_stage plan 60 plan
 if ((!HAVE_GPU)); then skip memcheck "$NO_GPU"; else gpu_stage memcheck 60 memcheck; fi
+if ((!HAVE_GPU)); then skip racecheck "$NO_GPU"; else gpu_stage racecheck 45 racecheck; fi
 
 # ---- summary --------------------------------------------------------------------------------------------------
 "${PY:-python3}" "$REPO/scripts/gpu_summary.py" --work "$WORK" --big-batch "$BIG" --out "$OUT/gpu_results.json" ||

@@ -146,6 +146,13 @@ AlgoTable AlgoTable::autotune(const LtGemm& gemm, const ModelConfig& config, int
   return table;
 }
 
+int AlgoTable::untimed(int max_tokens) const {
+  int n = 0;
+  for (size_t b = 0; b < buckets_.size() && buckets_[b] <= max_tokens; ++b)
+    for (int k = 0; k < kGemmKinds; ++k) n += time_us_[b * kGemmKinds + k] <= 0.0f;
+  return n;
+}
+
 AlgoTable AlgoTable::from_plan(const LtGemm& gemm, const ModelConfig& config, int capacity,
                                const GemmOperands& ops, const std::vector<plan::GemmAlgo>& algos) {
   std::map<std::pair<std::string, int>, const plan::GemmAlgo*> by_key;

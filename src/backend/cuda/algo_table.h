@@ -49,6 +49,9 @@ class AlgoTable {
     return algos_[size_t(bucket_index) * kGemmKinds + int(kind)];
   }
   int buckets() const { return int(buckets_.size()); }
+  // Entries up to max_tokens rows that hold no time: autotune's fallback to the heuristic's first choice when
+  // none of an entry's candidates could be timed, which the backend's notes report.
+  int untimed(int max_tokens) const;
 
  private:
   cudaDataType_t type_ = CUDA_R_16F;        // the mode's storage type (decides the epilogues)

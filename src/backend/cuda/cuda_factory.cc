@@ -117,6 +117,8 @@ std::unique_ptr<Backend> create_typed(const ModelWeights& w, const CudaOptions& 
                                 ctx->workspace.get(), tune ? kInMemoryTunedTokens : 0);
     gemm_note = tune ? "gemm: autotuned up to " + std::to_string(kInMemoryTunedTokens) + " tokens"
                      : "gemm: heuristic (ACGS_CUDA_TUNE=0)";
+    if (const int untimed = tune ? algos.untimed(kInMemoryTunedTokens) : 0; untimed > 0)
+      gemm_note += " (" + std::to_string(untimed) + " entries untimed: no candidate ran, heuristic's first choice)";
   }
   BackendInfo info{"cuda-" + o.precision, o.precision, r.name};
   info.notes = gemm_note;
