@@ -9,8 +9,9 @@
 # vs PyTorch fp32, also with the mma attention kernel forced), our benchmarks, the per-op GPU profile
 # (ACGS_CUDA_PROFILE=1), the A/B runs (wmma vs mma attention forced, GEMM autotuning off), the PyTorch fp16
 # peer (eager and SDPA), engine plan build + load, GPU unit tests, compute-sanitizer memcheck and racecheck,
-# summary table against the targets. Every stage runs under a timeout inside an overall budget (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later
-# ones. Writes $OUT/gpu_results.json, $OUT/gpu_check.log and per-stage logs ($OUT defaults to ./gpu_out).
+# summary table against the targets. Every stage runs under a timeout inside an overall budget
+# (ACGS_GPU_BUDGET_S, default 450 s), and a failed stage does not stop the later ones. Writes
+# $OUT/gpu_results.json, $OUT/gpu_check.log and per-stage logs ($OUT defaults to ./gpu_out).
 # Without a GPU (this machine) the GPU stages print "skipped: no CUDA device" and the rest still run.
 # ACGS_GPU_DRYRUN=1 runs the GPU stages anyway with CPU stand-ins (the reference backend under the cuda-*
 # labels, the tiny model, few samples, PyTorch on the CPU in float32), to test this script's plumbing.

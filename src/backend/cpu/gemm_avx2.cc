@@ -29,31 +29,19 @@ constexpr int kKc = 256;
 constexpr int kMc = 144;  // a multiple of every fp32 kernel set's rows per tile (6 and 8)
 constexpr int kMcI8 = 72;  // a multiple of every int8 kernel set's rows per tile (4 and 8)
 
-// The fused epilogue on one row's two 8-column halves: bias, then GELU or the residual add.
-inline void finish_row(__m256 v0, __m256 v1, const float* bias, const Epilogue& ep, const float* residual,
-                       float* c) {
-  v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
-  v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
-  if (ep.kind == Epilogue::Kind::kBiasGelu) {
-    __m256 v[2] = {v0, v1};
-    simd::gelu<Ymm, 2>(v);
-    v0 = v[0];
-    v1 = v[1];
-  } else if (ep.kind == Epilogue::Kind::kBiasResidual) {
-    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(residual));
-    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(residual + 8));
-  }
-  _mm256_storeu_ps(c, v0);
-  _mm256_storeu_ps(c + 8, v1);
-}
-
-// The epilogue (bias, then GELU or the residual add) over a finished block of c, still in L1; kept out of
-// the micro-kernels so that their 12 accumulators stay in the 16 ymm (the AVX-512 kernels, with 32 zmm,
-// finish their tiles in registers with the same lane operations).
+// The epilogue (bias, then GELU or the residual add) over a finished block of c, still in L1, one row's two
+// 8-column halves at a time; kept out of the micro-kernels so that their 12 accumulators stay in the 16 ymm
+// (the AVX-512 kernels, with 32 zmm, run the same simd::finish on their tiles in registers).
 void finish_block(int rows, const float* bias, const Epilogue& ep, const float* residual, float* c, int ldc) {
   for (int r = 0; r < rows; ++r) {
     float* row = c + size_t(r) * ldc;
-    finish_row(_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8), bias, ep, residual + size_t(r) * ep.ld_residual, row);
+    const float* res = residual + size_t(r) * ep.ld_residual;
+    __m256 v[2] = {_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8)};
+    simd::finish<Ymm, 2>(
+        v, ep.kind, [&](int i) { return _mm256_loadu_ps(bias + 8 * i); },
+        [&](int i) { return _mm256_loadu_ps(res + 8 * i); });
+    _mm256_storeu_ps(row, v[0]);
+    _mm256_storeu_ps(row + 8, v[1]);
   }
 }
 

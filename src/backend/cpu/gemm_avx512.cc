@@ -26,26 +26,14 @@ namespace {
 
 constexpr int kMrF32 = 8;
 
-// The epilogue on a finished tile still in registers (bias, then GELU or the residual add): the same lane
-// operations in the same order as avx2::finish_block's, on zmm, and GELU on four rows side by side (eight
-// would spill: each row's GELU holds five vectors at its peak).
+// The epilogue on a finished tile still in registers: row r is acc[r], all rows share the bias.
 template <int MR>
 __attribute__((always_inline)) inline void finish_tile(__m512* acc, const float* bias, const Epilogue& ep,
                                                        const float* residual) {
   const __m512 bv = _mm512_loadu_ps(bias);
-  simd::each<MR>([&](int r) { acc[r] = _mm512_add_ps(acc[r], bv); });
-  if (ep.kind == Epilogue::Kind::kBiasGelu) {
-    if constexpr (MR > 4) {
-      simd::gelu<Zmm, 4>(acc);
-      simd::gelu<Zmm, MR - 4>(acc + 4);
-    } else {
-      simd::gelu<Zmm, MR>(acc);
-    }
-  } else if (ep.kind == Epilogue::Kind::kBiasResidual) {
-    simd::each<MR>([&](int r) {
-      acc[r] = _mm512_add_ps(acc[r], _mm512_loadu_ps(residual + size_t(r) * ep.ld_residual));
-    });
-  }
+  simd::finish<Zmm, MR>(
+      acc, ep.kind, [&](int) { return bv; },
+      [&](int r) { return _mm512_loadu_ps(residual + size_t(r) * ep.ld_residual); });
 }
 
 template <int MR>

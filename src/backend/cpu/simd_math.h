@@ -1,5 +1,5 @@
 #pragma once
-// e^x, erf and GELU written once for every vector width. V is a lane-ops struct (Ymm in avx2_math.h, Zmm in
+// e^x, erf, GELU and the GEMM epilogue written once for every vector width. V is a lane-ops struct (Ymm in avx2_math.h, Zmm in
 // avx512_math.h): include this only from translation units built for V's ISA, through those headers.
 //
 // Each function works on N vectors in place (x[0 .. N), kept in registers once inlined) and advances the N
@@ -9,6 +9,8 @@
 // busy. Every lane goes through the same operations in the same order whatever V and N, so the AVX2 and
 // AVX-512 kernels agree bitwise.
 #include <utility>
+
+#include "backend/cpu/kernels.h"
 
 namespace acgs::cpu::simd {
 
@@ -60,6 +62,25 @@ __attribute__((always_inline)) inline void gelu(typename V::ps* x) {
   each<N>([&](int i) { e[i] = V::mul(x[i], V::set1(0.70710678118654752f)); });
   erf<V, N>(e);
   each<N>([&](int i) { x[i] = V::mul(V::mul(V::set1(0.5f), x[i]), V::add(V::set1(1.0f), e[i])); });
+}
+
+// The GEMM epilogue on N finished vectors of C: + bias(i), then GELU or + residual(i) (bias and residual give
+// vector i's operand). One definition for every kernel set, so each rounds the epilogue alike. GELU runs four
+// vectors side by side: on zmm, eight would spill (each one's GELU holds five vectors at its peak).
+template <class V, int N, class Bias, class Residual>
+__attribute__((always_inline)) inline void finish(typename V::ps* v, Epilogue::Kind kind, Bias bias,
+                                                  Residual residual) {
+  each<N>([&](int i) { v[i] = V::add(v[i], bias(i)); });
+  if (kind == Epilogue::Kind::kBiasGelu) {
+    if constexpr (N > 4) {
+      gelu<V, 4>(v);
+      gelu<V, N - 4>(v + 4);
+    } else {
+      gelu<V, N>(v);
+    }
+  } else if (kind == Epilogue::Kind::kBiasResidual) {
+    each<N>([&](int i) { v[i] = V::add(v[i], residual(i)); });
+  }
 }
 
 }  // namespace acgs::cpu::simd

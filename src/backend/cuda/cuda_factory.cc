@@ -113,11 +113,12 @@ std::unique_ptr<Backend> create_typed(const ModelWeights& w, const CudaOptions& 
     model = upload_model<T>(c, lookup_packed(pack_weights(w, kBlobDtype<T>)));
     ctx = std::make_unique<ExecContext<T>>(c, make_capacity(c, o.max_batch, o.max_seq));
     const bool tune = tuning_enabled();
+    const int tuned_tokens = tune ? kInMemoryTunedTokens : 0;
     algos = AlgoTable::autotune(ctx->gemm, c, ctx->capacity.tokens, gemm_operands(model, *ctx), ctx->stream.get(),
-                                ctx->workspace.get(), tune ? kInMemoryTunedTokens : 0);
+                                ctx->workspace.get(), tuned_tokens);
     gemm_note = tune ? "gemm: autotuned up to " + std::to_string(kInMemoryTunedTokens) + " tokens"
                      : "gemm: heuristic (ACGS_CUDA_TUNE=0)";
-    if (const int untimed = tune ? algos.untimed(kInMemoryTunedTokens) : 0; untimed > 0)
+    if (const int untimed = algos.untimed(tuned_tokens); untimed > 0)
       gemm_note += " (" + std::to_string(untimed) + " entries untimed: no candidate ran, heuristic's first choice)";
   }
   BackendInfo info{"cuda-" + o.precision, o.precision, r.name};
