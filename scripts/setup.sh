@@ -9,11 +9,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libutf8proc-dev libcli11-dev libfmt-dev libspdlog-dev
   libdnnl-dev libopenblas-dev libopenblas0-pthread
-  libcpp-httplib-dev libasio-dev libxgboost-dev libhiredis-dev
+  libcpp-httplib-dev libboost1.81-dev libxgboost-dev libhiredis-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-onnx
   python3-pip python3-setuptools python3-wheel python3-venv
-  wrk redis-server nginx
+  wrk redis-server nginx python3-matplotlib
 )
 
 missing=()

@@ -80,12 +80,27 @@ void register_serve(CLI::App& app) {
                   "replica (scoring continues with local state, flagged in /health, while Redis is unreachable)")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "engine CPU threads (0 = physical cores)")->capture_default_str();
-  cmd->add_option("--http-threads", o.http_threads, "connection worker threads (one per open connection)")
+  cmd->add_option("--http-threads", o.http_threads,
+                  "I/O threads (event loops) serving every connection; connections never hold a thread")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", o.max_connections,
+                  "open client connections at most; beyond it a new one gets 503 with Retry-After and is closed")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", o.header_timeout_s, "seconds a request's headers may take, from their first byte")
+      ->capture_default_str();
+  cmd->add_option("--body-timeout", o.body_timeout_s,
+                  "seconds a request body may take, plus one second per --body-min-rate bytes received")
+      ->capture_default_str();
+  cmd->add_option("--body-min-rate", o.body_min_rate, "bytes per second a slow body must keep up (with --body-timeout)")
+      ->capture_default_str();
+  cmd->add_option("--send-timeout", o.send_timeout_s, "seconds writing one reply may take (a client that never reads)")
       ->capture_default_str();
   cmd->add_option("--max-batch-tokens", o.max_batch_tokens, "token budget of one engine batch")->capture_default_str();
   cmd->add_option("--max-batch-requests", o.max_batch_requests, "requests merged into one engine batch at most")
       ->capture_default_str();
-  cmd->add_option("--max-batch-delay-us", o.max_batch_delay_us, "longest wait for more requests before a batch runs")
+  cmd->add_option("--max-batch-delay-us", o.max_batch_delay_us,
+                  "how long an idle engine waits for more requests before it runs a batch (0: never; a free engine "
+                  "takes whatever is queued)")
       ->capture_default_str();
   cmd->add_option("--max-concurrent-requests", o.max_concurrent_requests,
                   "embedding requests queued or running at once; beyond it 429 with Retry-After")
@@ -99,8 +114,12 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--api-key", o.api_key, "require 'Authorization: Bearer KEY' (default: $ACGS_API_KEY, else none)");
   cmd->add_option("--drain-timeout", o.drain_timeout_s, "seconds to finish in-flight requests on SIGTERM/SIGINT")
       ->capture_default_str();
-  cmd->add_option("--keep-alive-timeout", o.keep_alive_timeout_s, "seconds an idle keep-alive connection stays open")
+  cmd->add_option("--keep-alive-timeout", o.keep_alive_timeout_s,
+                  "seconds an idle connection stays open (before its first request and between requests)")
       ->capture_default_str();
+  cmd->add_flag("--auto-truncate", o.auto_truncate,
+                "cut inputs longer than the model's maximum (from the right, or as the request's "
+                "truncation_direction says) instead of refusing them with 413");
   cmd->add_flag("!--no-access-log", o.access_log, "do not write the JSON access log line per request");
   cmd->callback([cli] { serve(*cli); });
 }

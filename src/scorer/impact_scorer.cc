@@ -53,54 +53,77 @@ ImpactResult ImpactScorer::score(const ScoringMessage& message, const ScoringCon
   return std::move(score_batch({&message, 1}, {&context, 1}).front());
 }
 
+namespace {
+
+void check_contexts(size_t contexts, size_t messages) {
+  if (contexts != 0 && contexts != messages) {
+    fail(ErrorKind::kInvalidArgument, "score_batch: " + std::to_string(contexts) + " contexts for " +
+                                          std::to_string(messages) + " messages; pass one per message or none");
+  }
+}
+
+const ScoringContext& context_of(std::span<const ScoringContext> contexts, size_t i) {
+  static const ScoringContext no_context;
+  return contexts.empty() ? no_context : contexts[i];
+}
+
+}  // namespace
+
 std::vector<ImpactResult> ImpactScorer::score_batch(std::span<const ScoringMessage> messages,
                                                     std::span<const ScoringContext> contexts) {
-  if (!contexts.empty() && contexts.size() != messages.size()) {
-    fail(ErrorKind::kInvalidArgument, "score_batch: " + std::to_string(contexts.size()) + " contexts for " +
-                                          std::to_string(messages.size()) + " messages; pass one per message or none");
-  }
-  const ScoringContext no_context;
-  const auto context_of = [&](size_t i) -> const ScoringContext& {
-    return contexts.empty() ? no_context : contexts[i];
-  };
-  const size_t n = messages.size();
+  const Plan p = plan(messages, contexts);
+  std::vector<float> vectors(p.texts.size() * static_cast<size_t>(embedder_ ? embedder_->dim() : 0));
+  if (!p.texts.empty()) embedder_->embed(p.texts, vectors);
+  return finish(p, vectors, messages, contexts);
+}
 
-  // 1. Semantic factor: keywords for every text, then one embedder call for the texts that need the model.
-  std::vector<double> semantic(n), keyword(n);
-  std::vector<std::string> model_texts;
-  std::vector<size_t> model_rows;
+// 1. Semantic factor: keywords for every text; the texts that need the model are listed for one embedding call.
+ImpactScorer::Plan ImpactScorer::plan(std::span<const ScoringMessage> messages,
+                                      std::span<const ScoringContext> contexts) const {
+  check_contexts(contexts.size(), messages.size());
+  const size_t n = messages.size();
+  Plan p;
+  p.keyword.resize(n);
+  p.semantic.resize(n);
   for (size_t i = 0; i < n; ++i) {
     std::string text = normalized_text(messages[i]);
-    keyword[i] = keyword_score(text, config_.keywords);
-    semantic[i] = keyword[i];
-    if (const auto& override = context_of(i).semantic_override) {
-      semantic[i] = *override;
+    p.keyword[i] = keyword_score(text, config_.keywords);
+    p.semantic[i] = p.keyword[i];
+    if (const auto& override = context_of(contexts, i).semantic_override) {
+      p.semantic[i] = *override;
     } else if (embedder_ && !text.empty()) {
-      model_rows.push_back(i);
-      model_texts.push_back(std::move(text));
+      p.rows.push_back(i);
+      p.texts.push_back(std::move(text));
     }
   }
-  if (!model_texts.empty()) {
-    const size_t dim = static_cast<size_t>(embedder_->dim());
-    std::vector<float> vectors(model_texts.size() * dim);
-    embedder_->embed(model_texts, vectors);
-    for (size_t r = 0; r < model_rows.size(); ++r) {
-      const size_t i = model_rows[r];
-      const double similarity = max_keyword_similarity({vectors.data() + r * dim, dim});
-      semantic[i] = std::max(keyword[i], embedding_score(similarity, keyword[i], config_.embedding));
-    }
+  return p;
+}
+
+std::vector<ImpactResult> ImpactScorer::finish(const Plan& plan, std::span<const float> embeddings,
+                                               std::span<const ScoringMessage> messages,
+                                               std::span<const ScoringContext> contexts) {
+  check_contexts(contexts.size(), messages.size());
+  const size_t n = messages.size();
+  const size_t dim = embedder_ ? static_cast<size_t>(embedder_->dim()) : 0;
+  if (plan.semantic.size() != n || embeddings.size() != plan.texts.size() * dim)
+    fail(ErrorKind::kInvalidArgument, "ImpactScorer::finish: the plan, embeddings and messages do not belong together");
+  std::vector<double> semantic = plan.semantic;
+  for (size_t r = 0; r < plan.rows.size(); ++r) {
+    const size_t i = plan.rows[r];
+    const double similarity = max_keyword_similarity(embeddings.subspan(r * dim, dim));
+    semantic[i] = std::max(plan.keyword[i], embedding_score(similarity, plan.keyword[i], config_.embedding));
   }
 
   // 2. Per-agent state, in input order (nothing above touched it, so a failed embed leaves it unchanged).
   std::vector<AgentSample> samples(n);
-  for (size_t i = 0; i < n; ++i) samples[i] = {agent_of(messages[i], context_of(i)), semantic[i]};
+  for (size_t i = 0; i < n; ++i) samples[i] = {agent_of(messages[i], context_of(contexts, i)), semantic[i]};
   const std::vector<Observation> observed = store_->observe_batch(samples);
 
   // 3. The remaining factors and the combination.
   std::vector<ImpactResult> results(n);
   for (size_t i = 0; i < n; ++i) {
     const ScoringMessage& m = messages[i];
-    const ScoringContext& c = context_of(i);
+    const ScoringContext& c = context_of(contexts, i);
     ImpactResult& r = results[i];
     r.factors = {semantic[i],
                  permission_factor(m.tools),

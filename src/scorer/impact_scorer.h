@@ -45,6 +45,21 @@ class ImpactScorer {
   std::vector<ImpactResult> score_batch(std::span<const ScoringMessage> messages,
                                         std::span<const ScoringContext> contexts = {});
 
+  // score_batch in two steps, for callers that embed on their own schedule (the server's batcher):
+  // plan() does the keyword work and lists the texts that need the model; finish() takes their unit
+  // embeddings ([texts.size(), dim], in the plan's order) with the same messages and contexts, and
+  // applies the per-agent updates. plan() changes no state, so a failed embedding changes nothing.
+  struct Plan {
+    std::vector<std::string> texts;  // to embed, in order
+    std::vector<size_t> rows;        // the message each text belongs to
+    std::vector<double> keyword;     // per message
+    std::vector<double> semantic;    // per message, before the embeddings
+  };
+  Plan plan(std::span<const ScoringMessage> messages, std::span<const ScoringContext> contexts = {}) const;
+  std::vector<ImpactResult> finish(const Plan& plan, std::span<const float> embeddings,
+                                   std::span<const ScoringMessage> messages,
+                                   std::span<const ScoringContext> contexts = {});
+
   const ScoringConfig& config() const { return config_; }
   bool uses_model() const { return embedder_ != nullptr; }
   std::string mode() const;  // "heuristic" or the embedder's backend name

@@ -35,6 +35,7 @@ std::string access_log_line(const AccessRecord& r) {
   j["bytes_in"] = r.bytes_in;
   j["bytes_out"] = r.bytes_out;
   if (!r.request_id.empty()) j["request_id"] = r.request_id;
+  if (!r.trace_id.empty()) j["trace_id"] = r.trace_id;
   // Paths come from the client: replace invalid UTF-8 instead of throwing.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

@@ -1,5 +1,5 @@
 #pragma once
-// One structured JSON line per request on stderr (no bodies, no headers but the request id), written
+// One structured JSON line per request on stderr (no bodies, no headers but the request and trace ids), written
 // with a single fwrite under a lock so lines from concurrent requests never interleave.
 #include <string>
 
@@ -10,6 +10,7 @@ struct AccessRecord {
   std::string method;
   std::string path;
   std::string request_id;  // X-Request-Id, when the client sent one
+  std::string trace_id;    // from a valid W3C traceparent header
   int status = 0;
   double duration_ms = 0;
   size_t bytes_in = 0;

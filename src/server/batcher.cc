@@ -6,6 +6,13 @@
 #include "profiler/service_metrics.h"
 
 namespace acgs::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+}  // namespace
 
 void l2_normalize_rows(std::span<float> data, int width) {
   for (size_t start = 0; start + static_cast<size_t>(width) <= data.size(); start += static_cast<size_t>(width)) {
@@ -27,23 +34,31 @@ Batcher::Batcher(BatcherOptions options, int dim, RunFn run, profiler::ServiceMe
 
 Batcher::~Batcher() { stop(); }
 
-std::optional<std::future<std::vector<float>>> Batcher::submit(TokenBatch sequences, bool normalize) {
+bool Batcher::submit(TokenBatch sequences, bool normalize, Done done) {
   Job job;
   job.tokens = std::move(sequences);
   job.normalize = normalize;
-  job.enqueued = std::chrono::steady_clock::now();
-  std::future<std::vector<float>> future = job.result.get_future();
+  job.enqueued = Clock::now();
+  job.done = std::move(done);
   {
     std::lock_guard lock(mu_);
     if (stopping_) fail(ErrorKind::kUnavailable, "the server is shutting down; retry on another instance");
-    if (admitted_ >= options_.max_pending) return std::nullopt;
+    if (admitted_ >= options_.max_pending) return false;
     ++admitted_;
     queued_tokens_ += job.tokens.total_tokens();
     queue_.push_back(std::move(job));
-    if (metrics_) metrics_->queue_depth.set(static_cast<double>(queue_.size()));
+    if (metrics_) {
+      metrics_->queue_depth.set(static_cast<double>(queue_.size()));
+      metrics_->in_flight.set(static_cast<double>(admitted_));
+    }
   }
   cv_.notify_one();
-  return future;
+  return true;
+}
+
+int Batcher::admitted() const {
+  std::lock_guard lock(mu_);
+  return admitted_;
 }
 
 void Batcher::stop() {
@@ -82,10 +97,12 @@ void Batcher::loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
-      // The oldest request's clock decides: under load it already waited while the previous batch ran.
-      const auto deadline = queue_.front().enqueued + options_.max_delay;
-      while (!stopping_ && !batch_full()) {
-        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+      if (options_.max_delay.count() > 0) {
+        // Opt-in: wait for company, timed from the oldest request (under load it already waited).
+        const auto deadline = queue_.front().enqueued + options_.max_delay;
+        while (!stopping_ && !batch_full()) {
+          if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+        }
       }
       jobs = take();
     }
@@ -96,6 +113,7 @@ void Batcher::loop() {
 void Batcher::release(size_t jobs) {
   std::lock_guard lock(mu_);
   admitted_ -= static_cast<int>(jobs);
+  if (metrics_) metrics_->in_flight.set(static_cast<double>(admitted_));
 }
 
 void Batcher::run(std::vector<Job>& jobs) {
@@ -109,23 +127,30 @@ void Batcher::run(std::vector<Job>& jobs) {
     metrics_->batch_tokens.observe(static_cast<double>(batch.total_tokens()));
   }
   std::vector<float> pooled(static_cast<size_t>(batch.size()) * static_cast<size_t>(dim_));
-  // Slots are released before the callers wake up, so a caller that submits again at once is admitted.
+  const Clock::time_point start = Clock::now();
+  std::exception_ptr error;
   try {
     run_(batch, pooled);
   } catch (...) {
-    release(jobs.size());
-    for (Job& job : jobs) job.result.set_exception(std::current_exception());
-    return;
+    error = std::current_exception();
   }
+  const double inference = seconds_between(start, Clock::now());
+  // Slots are released before the callers hear back, so a caller that submits again at once is admitted.
   release(jobs.size());
   size_t row = 0;
   for (Job& job : jobs) {
+    BatchResult result;
+    result.error = error;
+    result.queue_seconds = seconds_between(job.enqueued, start);
+    result.inference_seconds = inference;
     const size_t n = static_cast<size_t>(job.tokens.size()) * static_cast<size_t>(dim_);
-    std::vector<float> out(pooled.begin() + static_cast<std::ptrdiff_t>(row),
-                           pooled.begin() + static_cast<std::ptrdiff_t>(row + n));
-    if (job.normalize) l2_normalize_rows(out, dim_);
+    if (!error) {
+      result.rows.assign(pooled.begin() + static_cast<std::ptrdiff_t>(row),
+                         pooled.begin() + static_cast<std::ptrdiff_t>(row + n));
+      if (job.normalize) l2_normalize_rows(result.rows, dim_);
+    }
     row += n;
-    job.result.set_value(std::move(out));
+    job.done(std::move(result));
   }
 }
 

@@ -1,16 +1,15 @@
 #pragma once
-// The HTTP front of `acgs-infer serve` (cpp-httplib 0.11, Debian's libcpp-httplib: a thread pool of
-// connection workers with keep-alive; each open connection holds one worker while it is open).
+// The HTTP front of `acgs-infer serve`: the endpoints over the event-driven transport (http_transport.h).
 //
-// Per request, in order: body size (413, read through a bounded reader so even chunked bodies cannot
-// grow past --payload-limit), API key (401), X-Constitutional-Hash header (403), JSON (400/422), body
-// constitutional_hash (403), then the endpoint's own validation. /health and /metrics need neither key
-// nor hash (probes and scrapers). With --require-constitutional-hash a POST without a hash in header or
-// body is refused with 403.
+// Per request, in order: body size (413, enforced by the transport while it reads), API key (401),
+// X-Constitutional-Hash header (403), JSON (400/422), body constitutional_hash (403), then the endpoint's
+// own validation. Probes (/health, /health/live, /health/ready) and /metrics need neither key nor hash.
+// With --require-constitutional-hash a POST without a hash in header or body is refused with 403. Every
+// reply is counted (requests, duration, failures by reason) and written to the access log here.
 //
-// Lifecycle: start() binds and serves at once (/health says 503 "warming up"), warm-up runs in the
-// background; shutdown() stops accepting, lets in-flight requests finish within the drain timeout and
-// then drains the batcher.
+// Lifecycle: start() binds and serves at once (/health and /health/ready say 503 "warming up",
+// /health/live 200), warm-up runs in the background; shutdown() stops accepting, lets in-flight requests
+// finish within the drain timeout and then drains the batcher.
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -19,15 +18,11 @@
 #include <thread>
 
 #include "profiler/metrics.h"
+#include "profiler/service_metrics.h"
 #include "server/auth.h"
+#include "server/http_transport.h"
 #include "server/server_options.h"
 #include "server/service.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace acgs::server {
 
@@ -50,23 +45,27 @@ class HttpServer {
 
   profiler::MetricsRegistry& metrics() { return registry_; }
   Service& service() { return *service_; }
+  int open_connections() const { return transport_->open_connections(); }
 
  private:
-  void routes();
-  void post(const std::string& path, OrderedJson (Service::*handler)(const nlohmann::json&));
-  void check_auth(const httplib::Request& req) const;
-  void log(const httplib::Request& req, const httplib::Response& res);
+  struct Exchange;
+  void handle(HttpRequest request, Responder respond);
+  void route(const std::shared_ptr<Exchange>& exchange);
+  void post(const std::shared_ptr<Exchange>& exchange, void (Service::*handler)(const nlohmann::json&, Service::Done));
+  void check_auth(const HttpRequest& request) const;
+  void reply(const std::shared_ptr<Exchange>& exchange, HttpReply reply);
 
   ServerOptions options_;
   ApiKey api_key_;
   profiler::MetricsRegistry registry_;
+  profiler::ServiceMetrics metrics_;
+  // Declared before service_: the service's batch completions post onto the transport's I/O threads.
+  std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<Service> service_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
-  std::future<void> listener_done_;
   std::thread warmup_;
   std::shared_future<void> warmup_done_;
   std::atomic<bool> draining_{false};
+  bool started_ = false;
   int port_ = -1;
 };
 

@@ -17,7 +17,7 @@ void require(bool ok, const std::string& option, const std::string& rule) {
 void ServerOptions::validate() const {
   require(port >= 0 && port <= 65535, "--port", "must be a TCP port (0..65535; 0 = any free port)");
   require(threads >= 0, "--threads", "must be >= 0 (0 = physical cores)");
-  require(http_threads >= 1 && http_threads <= 4096, "--http-threads", "must be in [1, 4096]");
+  require(http_threads >= 1 && http_threads <= 64, "--http-threads", "must be in [1, 64]");
   require(max_batch_tokens >= 128, "--max-batch-tokens", "must be >= 128 (one full-length sequence)");
   require(max_batch_requests >= 1, "--max-batch-requests", "must be >= 1");
   require(max_batch_delay_us >= 0 && max_batch_delay_us <= 10'000'000, "--max-batch-delay-us",
@@ -26,7 +26,13 @@ void ServerOptions::validate() const {
   require(payload_limit >= 64, "--payload-limit", "must be at least 64 bytes");
   require(max_client_batch_size >= 1, "--max-client-batch-size", "must be >= 1");
   require(drain_timeout_s >= 0, "--drain-timeout", "must be >= 0 seconds");
-  require(keep_alive_timeout_s >= 1, "--keep-alive-timeout", "must be >= 1 second");
+  require(keep_alive_timeout_s > 0 && keep_alive_timeout_s <= 3600, "--keep-alive-timeout",
+          "must be in (0, 3600] seconds");
+  require(max_connections >= 1 && max_connections <= 1'000'000, "--max-connections", "must be in [1, 1000000]");
+  require(header_timeout_s > 0 && header_timeout_s <= 3600, "--header-timeout", "must be in (0, 3600] seconds");
+  require(body_timeout_s > 0 && body_timeout_s <= 3600, "--body-timeout", "must be in (0, 3600] seconds");
+  require(body_min_rate >= 1, "--body-min-rate", "must be >= 1 byte per second");
+  require(send_timeout_s > 0 && send_timeout_s <= 3600, "--send-timeout", "must be in (0, 3600] seconds");
 }
 
 size_t parse_byte_size(const std::string& text) {

@@ -16,18 +16,25 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                 // 0 = any free port
   int threads = 0;                 // engine CPU threads; 0 = physical cores
-  int http_threads = 128;          // connection workers; one per open keep-alive connection
+  int http_threads = 1;            // I/O threads (event loops) serving every connection
   int max_batch_tokens = 16384;
   int max_batch_requests = 256;
-  int max_batch_delay_us = 500;
+  int max_batch_delay_us = 0;     // 0: a free engine takes whatever is queued (continuous batching)
   int max_concurrent_requests = 512;  // admitted embedding requests (queued + running); beyond: 429
   size_t payload_limit = 2'000'000;   // bytes of request body; beyond: 413
   int max_client_batch_size = 32;     // inputs per request; beyond: 413
   bool require_constitutional_hash = false;
   std::string api_key;                // "" = no authentication
+  bool auto_truncate = false;         // cut over-long inputs to the model's limit instead of 413
   double drain_timeout_s = 30;
   bool access_log = true;
-  int keep_alive_timeout_s = 5;
+  // Connection limits (see http_transport.h): open connections, and the deadlines that bound slow clients.
+  int max_connections = 10000;
+  double keep_alive_timeout_s = 5;    // idle: a new connection's first byte, and between requests
+  double header_timeout_s = 10;
+  double body_timeout_s = 10;
+  double body_min_rate = 10000;       // bytes/s a body must keep up beyond body_timeout_s
+  double send_timeout_s = 10;
 
   // Throws Error(kInvalidArgument) naming the option for values out of range.
   void validate() const;

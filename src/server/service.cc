@@ -1,8 +1,10 @@
 #include "server/service.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/error.h"
+#include "scorer/engine_embedder.h"
 #include "scorer/scoring_config.h"
 #include "server/api_error.h"
 #include "server/base64.h"
@@ -29,26 +31,6 @@ BatcherOptions batcher_options(const ServerOptions& o) {
   return b;
 }
 
-// The scorer's TextEmbedder: its texts join the same batches as /embed requests.
-class BatcherEmbedder final : public TextEmbedder {
- public:
-  BatcherEmbedder(Service& service, int max_length) : service_(service), max_length_(max_length) {}
-  int dim() const override { return service_.engine().config().dim; }
-  std::string name() const override { return service_.engine().active_backend(); }
-  void embed(std::span<const std::string> texts, std::span<float> out) override {
-    TokenBatch batch;
-    for (const std::string& text : texts)
-      batch.add(service_.engine().tokenizer().encode(text, max_length_));
-    const std::vector<float> rows = service_.embed_tokens(std::move(batch), true);
-    check_output(out, rows.size(), "embeddings");
-    std::copy(rows.begin(), rows.end(), out.begin());
-  }
-
- private:
-  Service& service_;
-  int max_length_;
-};
-
 OrderedJson float_row(std::span<const float> row) {
   OrderedJson a = OrderedJson::array();
   for (const float v : row) a.push_back(v);
@@ -57,13 +39,17 @@ OrderedJson float_row(std::span<const float> row) {
 
 }  // namespace
 
-Service::Service(const ServerOptions& options, profiler::MetricsRegistry& registry)
+Service::Service(const ServerOptions& options, profiler::MetricsRegistry& registry, Defer defer)
     : options_(options),
       limits_{options.max_client_batch_size},
+      defer_(defer ? std::move(defer) : Defer([](std::function<void()> fn) { fn(); })),
       engine_(Engine::open(options.model, engine_options(options))),
       max_input_length_(std::min(engine_->options().max_seq, engine_->config().max_position_embeddings)),
       vocab_(VocabTable::load(engine_->files().tokenizer)),
       metrics_(registry),
+      embed_stage_(stage("/embed")),
+      openai_stage_(stage("/v1/embeddings")),
+      score_stage_(stage("/v1/score")),
       profiler_(profiler::ModelProfiler::Options{1000, &registry}),
       profiled_model_(&profiler_.model("distilbert")) {
   if (engine_->backend() != nullptr) {
@@ -84,14 +70,29 @@ Service::Service(const ServerOptions& options, profiler::MetricsRegistry& regist
 
 Service::~Service() { stop(); }
 
+Service::Stage Service::stage(const std::string& endpoint) {
+  return {metrics_.tokenization_duration.with({endpoint}), metrics_.queue_duration.with({endpoint}),
+          metrics_.inference_duration.with({endpoint}), metrics_.input_length.with({endpoint}),
+          metrics_.truncated_inputs.with({endpoint})};
+}
+
 void Service::stop() {
   if (batcher_) batcher_->stop();
+  metrics_.ready.set(0);
 }
 
 std::string Service::unhealthy_reason() const {
   if (engine_->backend() == nullptr) return "no inference backend can run here (see GET /v1/status)";
   if (!ready_) return "warming up";
   return "";
+}
+
+std::string Service::not_ready_reason() const {
+  std::string reason = unhealthy_reason();
+  if (reason.empty() && batcher_->admitted() >= options_.max_concurrent_requests)
+    reason = "every slot of --max-concurrent-requests (" + std::to_string(options_.max_concurrent_requests) +
+             ") is taken";
+  return reason;
 }
 
 void Service::warm_up() {
@@ -112,24 +113,30 @@ void Service::warm_up() {
     if (config.embedding.max_length > max_input_length_)
       fail(ErrorKind::kInvalidArgument, "scoring config embedding.max_length " + std::to_string(config.embedding.max_length) +
                                             " exceeds the model's " + std::to_string(max_input_length_) + " tokens");
+    score_max_length_ = config.embedding.max_length;
+    // The keyword embeddings are computed here, before the first request; scored messages then go through
+    // the batcher (score() below), so the embedder is only the scorer's description of the model.
     scorer_ = std::make_unique<ImpactScorer>(
-        config, std::make_shared<BatcherEmbedder>(*this, config.embedding.max_length), state_.store);
+        config, std::make_shared<EngineEmbedder>(engine_, config.embedding.max_length), state_.store);
   } else {
     scorer_ = std::make_unique<ImpactScorer>(config, nullptr, state_.store);
   }
   ready_ = true;
+  metrics_.ready.set(1);
 }
 
 std::vector<int32_t> Service::encode(const std::string& text, bool truncate, TruncationSide side,
-                                     const std::string& field) const {
+                                     const std::string& field, bool* truncated) const {
   std::vector<int32_t> ids = engine_->tokenizer().encode(text, 0);
   const auto limit = static_cast<size_t>(max_input_length_);
   if (ids.size() <= limit) return ids;
-  if (!truncate)
+  if (!truncate && !options_.auto_truncate)
     throw ApiError(413,
                    field + " is " + std::to_string(ids.size()) + " tokens long, more than the model's maximum of " +
-                       std::to_string(limit) + "; shorten it or send \"truncate\": true",
+                       std::to_string(limit) + "; shorten it, send \"truncate\": true, or start the server with "
+                       "--auto-truncate",
                    field);
+  if (truncated != nullptr) *truncated = true;
   // Keep [CLS] and [SEP]; cut word pieces from the chosen side.
   const size_t keep = limit - 2;
   std::vector<int32_t> out;
@@ -141,55 +148,81 @@ std::vector<int32_t> Service::encode(const std::string& text, bool truncate, Tru
   return out;
 }
 
-std::vector<float> Service::embed_tokens(TokenBatch batch, bool normalize) {
-  engine_->require_backend();
-  auto future = batcher_->submit(std::move(batch), normalize);
-  if (!future)
-    throw ApiError(429, "too many concurrent requests (--max-concurrent-requests " +
-                            std::to_string(options_.max_concurrent_requests) + "); retry after a short wait");
-  return future->get();
-}
-
-Service::Embedded Service::embed_texts(const std::vector<std::string>& texts, bool normalize, bool truncate,
-                                       TruncationSide side, const char* field) {
+TokenBatch Service::tokenize_inputs(const std::vector<std::string>& texts, bool truncate, TruncationSide side,
+                                    const char* field, const Stage& stage) const {
+  const auto start = std::chrono::steady_clock::now();
   TokenBatch batch;
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string name = texts.size() == 1 ? std::string(field) : std::string(field) + "[" + std::to_string(i) + "]";
-    batch.add(encode(texts[i], truncate, side, name));
+    bool truncated = false;
+    std::vector<int32_t> ids = encode(texts[i], truncate, side, name, &truncated);
+    if (truncated) stage.truncated.inc();
+    stage.input_length.observe(static_cast<double>(ids.size()));
+    batch.add(ids);
   }
-  const int tokens = batch.total_tokens();
-  return {embed_tokens(std::move(batch), normalize), tokens};
+  stage.tokenization.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return batch;
 }
 
-OrderedJson Service::embed(const nlohmann::json& body) {
+void Service::run_batch(TokenBatch batch, bool normalize, const Stage& stage, Done done,
+                        std::function<OrderedJson(std::vector<float>)> reply) {
+  engine_->require_backend();
+  const bool queued = batcher_->submit(
+      std::move(batch), normalize, [this, &stage, done = std::move(done), reply = std::move(reply)](BatchResult r) {
+        stage.queue.observe(r.queue_seconds);
+        stage.inference.observe(r.inference_seconds);
+        defer_([done, reply, r = std::move(r)]() mutable {
+          if (r.error) return done(r.error, {});
+          OrderedJson json;
+          try {
+            json = reply(std::move(r.rows));
+          } catch (...) {
+            return done(std::current_exception(), {});
+          }
+          done(nullptr, std::move(json));
+        });
+      });
+  if (!queued)
+    throw ApiError(429, "too many concurrent requests (--max-concurrent-requests " +
+                            std::to_string(options_.max_concurrent_requests) + "); retry after a short wait");
+}
+
+void Service::embed(const nlohmann::json& body, Done done) {
   const EmbedRequest r = parse_embed_request(body, limits_);
-  const Embedded e = embed_texts(r.inputs, r.normalize, r.truncate, r.side, "inputs");
-  const int dim = engine_->config().dim;
-  OrderedJson out = OrderedJson::array();
-  for (size_t i = 0; i < r.inputs.size(); ++i)
-    out.push_back(float_row(std::span(e.rows).subspan(i * static_cast<size_t>(dim), static_cast<size_t>(dim))));
-  return out;
+  const size_t inputs = r.inputs.size();
+  const auto dim = static_cast<size_t>(engine_->config().dim);
+  run_batch(tokenize_inputs(r.inputs, r.truncate, r.side, "inputs", embed_stage_), r.normalize, embed_stage_,
+            std::move(done), [inputs, dim](std::vector<float> rows) {
+              OrderedJson out = OrderedJson::array();
+              for (size_t i = 0; i < inputs; ++i) out.push_back(float_row(std::span(rows).subspan(i * dim, dim)));
+              return out;
+            });
 }
 
-OrderedJson Service::openai_embeddings(const nlohmann::json& body) {
-  const OpenAiEmbeddingsRequest r = parse_openai_request(body, limits_);
-  const Embedded e = embed_texts(r.inputs, true, false, TruncationSide::kRight, "input");
+void Service::openai_embeddings(const nlohmann::json& body, Done done) {
+  OpenAiEmbeddingsRequest r = parse_openai_request(body, limits_);
+  TokenBatch batch = tokenize_inputs(r.inputs, false, TruncationSide::kRight, "input", openai_stage_);
+  const int tokens = batch.total_tokens();
   const auto dim = static_cast<size_t>(engine_->config().dim);
-  OrderedJson data = OrderedJson::array();
-  for (size_t i = 0; i < r.inputs.size(); ++i) {
-    const std::span<const float> row = std::span(e.rows).subspan(i * dim, dim);
-    OrderedJson item;
-    item["object"] = "embedding";
-    item["index"] = i;
-    item["embedding"] = r.base64 ? OrderedJson(base64_floats(row)) : float_row(row);
-    data.push_back(std::move(item));
-  }
-  OrderedJson out;
-  out["object"] = "list";
-  out["data"] = std::move(data);
-  out["model"] = r.model.empty() ? engine_->files().dir.filename().string() : r.model;
-  out["usage"] = {{"prompt_tokens", e.tokens}, {"total_tokens", e.tokens}};
-  return out;
+  const std::string model = r.model.empty() ? engine_->files().dir.filename().string() : r.model;
+  run_batch(std::move(batch), true, openai_stage_, std::move(done),
+            [inputs = r.inputs.size(), base64 = r.base64, dim, tokens, model](std::vector<float> rows) {
+              OrderedJson data = OrderedJson::array();
+              for (size_t i = 0; i < inputs; ++i) {
+                const std::span<const float> row = std::span(rows).subspan(i * dim, dim);
+                OrderedJson item;
+                item["object"] = "embedding";
+                item["index"] = i;
+                item["embedding"] = base64 ? OrderedJson(base64_floats(row)) : float_row(row);
+                data.push_back(std::move(item));
+              }
+              OrderedJson out;
+              out["object"] = "list";
+              out["data"] = std::move(data);
+              out["model"] = model;
+              out["usage"] = {{"prompt_tokens", tokens}, {"total_tokens", tokens}};
+              return out;
+            });
 }
 
 OrderedJson Service::tokenize(const nlohmann::json& body) {
@@ -210,20 +243,37 @@ OrderedJson Service::tokenize(const nlohmann::json& body) {
   return out;
 }
 
-OrderedJson Service::score(const nlohmann::json& body) {
-  const ScoreRequest r = parse_score_request(body, limits_);
+void Service::score(const nlohmann::json& body, Done done) {
   if (!scorer_) throw ApiError(503, "the scorer is not ready yet (warming up); retry shortly");
-  const std::vector<ImpactResult> results = scorer_->score_batch(r.messages, r.contexts);
-  if (r.single) return to_json(results.front());
-  OrderedJson list = OrderedJson::array();
-  for (const ImpactResult& result : results) list.push_back(to_json(result));
-  return {{"results", std::move(list)}, {"mode", scorer_->mode()}};
+  auto request = std::make_shared<const ScoreRequest>(parse_score_request(body, limits_));
+  auto plan = std::make_shared<const ImpactScorer::Plan>(scorer_->plan(request->messages, request->contexts));
+  // Runs where the reply is built: the per-agent state (possibly a Redis round trip) and the JSON.
+  auto finish = [this, request, plan](std::vector<float> embeddings) {
+    const std::vector<ImpactResult> results =
+        scorer_->finish(*plan, embeddings, request->messages, request->contexts);
+    metrics_.state_degraded.set(state_.shared && state_.shared->degraded() ? 1 : 0);
+    if (request->single) return to_json(results.front());
+    OrderedJson list = OrderedJson::array();
+    for (const ImpactResult& result : results) list.push_back(to_json(result));
+    return OrderedJson{{"results", std::move(list)}, {"mode", scorer_->mode()}};
+  };
+  if (plan->texts.empty()) return done(nullptr, finish({}));
+  const auto start = std::chrono::steady_clock::now();
+  TokenBatch batch;
+  for (const std::string& text : plan->texts) {
+    std::vector<int32_t> ids = engine_->tokenizer().encode(text, score_max_length_);
+    score_stage_.input_length.observe(static_cast<double>(ids.size()));
+    batch.add(ids);
+  }
+  score_stage_.tokenization.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  run_batch(std::move(batch), true, score_stage_, std::move(done), std::move(finish));
 }
 
 OrderedJson Service::status() const { return engine_->status_json(); }
 
 OrderedJson Service::health() const {
   const bool degraded = state_.shared && state_.shared->degraded();
+  metrics_.state_degraded.set(degraded ? 1 : 0);
   OrderedJson j;
   j["status"] = degraded ? "degraded" : "ok";
   j["state"] = state_.shared ? OrderedJson(state_.shared->health()) : OrderedJson{{"backend", "memory"}};
@@ -241,6 +291,7 @@ OrderedJson Service::info() const {
   j["backend"] = engine_->active_backend();
   j["max_concurrent_requests"] = options_.max_concurrent_requests;
   j["max_input_length"] = max_input_length_;
+  j["auto_truncate"] = options_.auto_truncate;
   j["max_batch_tokens"] = options_.max_batch_tokens;
   j["max_batch_requests"] = options_.max_batch_requests;
   j["max_batch_delay_us"] = options_.max_batch_delay_us;

@@ -92,7 +92,7 @@ class Stack:
     def start_replica(self, name, state):
         port = free_port()
         self.spawn(name, [self.binary, "serve", "--model", self.model, "--backend", "reference", "--threads", "1",
-                          "--http-threads", "16", "--port", str(port), "--state", state, "--no-access-log"])
+                          "--port", str(port), "--state", state, "--no-access-log"])
         wait_for(name, lambda: request(port, "GET", "/health")[0] == 200, 60)
         return port
 

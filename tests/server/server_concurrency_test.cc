@@ -19,7 +19,6 @@ std::string random_text(std::mt19937& rng) {
 
 TEST(ServerConcurrency, SixtyFourClientsGetTheirOwnResults) {
   server::ServerOptions o = tiny_options();
-  o.max_batch_delay_us = 2000;
   TestServer s(o);
   constexpr int kClients = 64, kPerClient = 4;
   std::mt19937 rng(42);

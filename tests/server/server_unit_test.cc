@@ -1,19 +1,16 @@
-// Parts of the server that need no model or socket: request parsing and validation, the batcher with a
-// fake engine, base64, the API key check and option parsing.
+// Parts of the server that need no model or socket: request parsing and validation, base64, the API key
+// check, option parsing and the traceparent reader (the batcher has its own test file).
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <functional>
-#include <chrono>
-#include <thread>
 
 #include "common/error.h"
 #include "server/api_error.h"
 #include "server/auth.h"
 #include "server/base64.h"
-#include "server/batcher.h"
 #include "server/request_parse.h"
 #include "server/server_options.h"
+#include "server/trace_context.h"
 
 namespace acgs::server {
 namespace {
@@ -139,99 +136,17 @@ TEST(ServerOptions, PayloadLimitUnits) {
   EXPECT_THROW(o.validate(), Error);
 }
 
-// A fake engine: row s of the output is (first token id, sequence length, call number).
-struct FakeEngine {
-  std::atomic<int> calls{0};
-  std::atomic<int> max_sequences{0};
-  std::chrono::milliseconds delay{0};
-  void run(const TokenBatch& batch, std::span<float> pooled) {
-    const int call = calls++;
-    int seen = max_sequences.load();
-    while (batch.size() > seen && !max_sequences.compare_exchange_weak(seen, batch.size())) {
-    }
-    std::this_thread::sleep_for(delay);
-    for (int s = 0; s < batch.size(); ++s) {
-      pooled[size_t(s) * 3] = float(batch.sequence(s)[0]);
-      pooled[size_t(s) * 3 + 1] = float(batch.length(s));
-      pooled[size_t(s) * 3 + 2] = float(call);
-    }
-  }
-};
-
-TokenBatch one_sequence(int32_t first, int length) {
-  TokenBatch b;
-  std::vector<int32_t> ids(size_t(length), 7);
-  ids[0] = first;
-  b.add(ids);
-  return b;
-}
-
-TEST(Batcher, ResultsReachTheirCallersAndBatchesForm) {
-  FakeEngine engine;
-  engine.delay = std::chrono::milliseconds(5);
-  Batcher batcher({4096, 64, std::chrono::microseconds(20000), 512}, 3,
-                  [&](const TokenBatch& b, std::span<float> p) { engine.run(b, p); }, nullptr);
-  std::vector<std::thread> clients;
-  std::atomic<int> wrong{0};
-  for (int c = 0; c < 32; ++c) {
-    clients.emplace_back([&, c] {
-      for (int i = 0; i < 5; ++i) {
-        const int first = 1000 + c * 10 + i, length = 1 + (c * 7 + i) % 40;
-        const std::vector<float> rows = batcher.submit(one_sequence(first, length), false)->get();
-        if (rows.size() != 3 || rows[0] != float(first) || rows[1] != float(length)) ++wrong;
-      }
-    });
-  }
-  for (auto& t : clients) t.join();
-  EXPECT_EQ(wrong, 0);
-  EXPECT_GT(engine.max_sequences, 1);
-  EXPECT_LT(engine.calls, 160);
-}
-
-TEST(Batcher, RespectsTokenBudgetAndRequestCount) {
-  FakeEngine engine;
-  std::atomic<int> over_budget{0};
-  Batcher batcher({100, 3, std::chrono::microseconds(50000), 512}, 3,
-                  [&](const TokenBatch& b, std::span<float> p) {
-                    if (b.total_tokens() > 100 || b.size() > 3) ++over_budget;
-                    engine.run(b, p);
-                  },
-                  nullptr);
-  std::vector<std::future<std::vector<float>>> futures;
-  for (int i = 0; i < 20; ++i) futures.push_back(*batcher.submit(one_sequence(i, 40), false));
-  futures.push_back(*batcher.submit(one_sequence(99, 300), false));  // larger than the budget: runs alone
-  for (auto& f : futures) f.get();
-  EXPECT_EQ(over_budget, 1);  // only the oversized request's own batch
-}
-
-TEST(Batcher, BoundedQueueRefusesAndErrorsPropagate) {
-  std::atomic<bool> release{false};
-  Batcher batcher({4096, 64, std::chrono::microseconds(0), 2}, 3,
-                  [&](const TokenBatch& b, std::span<float>) {
-                    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                    if (b.sequence(0)[0] == 13) throw Error(ErrorKind::kInternal, "boom");
-                  },
-                  nullptr);
-  auto a = batcher.submit(one_sequence(13, 4), false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the executor take `a` alone
-  auto b = batcher.submit(one_sequence(14, 4), false);
-  ASSERT_TRUE(a && b);
-  EXPECT_FALSE(batcher.submit(one_sequence(15, 4), false).has_value());
-  release = true;
-  EXPECT_THROW(a->get(), Error);
-  b->get();
-  batcher.stop();
-  EXPECT_THROW(batcher.submit(one_sequence(16, 4), false), Error);
-}
-
-TEST(Batcher, NormalizesPerRequest) {
-  Batcher batcher({4096, 64, std::chrono::microseconds(0), 8}, 2,
-                  [](const TokenBatch& b, std::span<float> p) {
-                    for (int s = 0; s < b.size(); ++s) p[size_t(s) * 2] = 3, p[size_t(s) * 2 + 1] = 4;
-                  },
-                  nullptr);
-  EXPECT_EQ(batcher.submit(one_sequence(1, 2), true)->get(), (std::vector<float>{0.6f, 0.8f}));
-  EXPECT_EQ(batcher.submit(one_sequence(1, 2), false)->get(), (std::vector<float>{3, 4}));
+TEST(TraceContext, TraceIdOfValidTraceparentsOnly) {
+  const std::string id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  EXPECT_EQ(trace_id_of("00-" + id + "-00f067aa0ba902b7-01"), id);
+  EXPECT_EQ(trace_id_of("01-" + id + "-00f067aa0ba902b7-01-later-fields"), id);  // a later version may add fields
+  EXPECT_EQ(trace_id_of("00-" + id + "-00f067aa0ba902b7-01-x"), "");              // version 00 may not
+  EXPECT_EQ(trace_id_of("ff-" + id + "-00f067aa0ba902b7-01"), "");                // forbidden version
+  EXPECT_EQ(trace_id_of("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "");  // uppercase
+  EXPECT_EQ(trace_id_of("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");  // all-zero trace id
+  EXPECT_EQ(trace_id_of("00-" + id + "-0000000000000000-01"), "");                // all-zero parent id
+  EXPECT_EQ(trace_id_of("00-" + id + "-00f067aa0ba902b7"), "");                   // no flags
+  EXPECT_EQ(trace_id_of(""), "");
 }
 
 }  // namespace
