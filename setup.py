@@ -4,8 +4,14 @@ The CMake build directory is build-pip/ (ACGS_PIP_BUILD_DIR overrides it; ACGS_C
 arguments, e.g. -DACGS_WITH_CUDA=OFF). The wheel carries the module, the package's .py files, the
 tokenizer data and, when this machine built it, the CUDA plugin; acgs_infer/__init__.py points the
 engine at the last two.
+
+Offline (`--no-build-isolation --no-index`), pip builds with this interpreter's own setuptools and wheel and
+cannot download what is missing: use Debian's /usr/bin/python3 (scripts/setup.sh installs python3-wheel,
+python3-numpy, pybind11-dev), not a pyenv or conda python3 that may come first on PATH.
 """
+import importlib.util
 import os
+import platform
 import shlex
 import shutil
 import subprocess
@@ -16,6 +22,15 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
+
+# setuptools before 70.1 builds wheels (and pip's metadata step) with the separate `wheel` package; without it
+# pip stops at "error: invalid command 'bdist_wheel'", which does not say what to do.
+if not importlib.util.find_spec("wheel") and not importlib.util.find_spec("setuptools.command.bdist_wheel"):
+    sys.exit(f"error: {sys.executable} (Python {platform.python_version()} from {sys.base_prefix}) has no 'wheel' package, so pip cannot "
+             "build acgs-infer with it offline. Use Debian's interpreter (scripts/setup.sh installs "
+             "python3-wheel, python3-numpy and pybind11-dev for it):\n"
+             "  rm -rf .venv && /usr/bin/python3 -m venv --system-site-packages .venv && "
+             ".venv/bin/pip install --no-build-isolation --no-index .")
 
 
 class CMakeBuild(build_ext):

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "engine/plan_format.h"
+#include "plan/plan_format.h"
 
 namespace {
 

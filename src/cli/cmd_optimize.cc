@@ -11,9 +11,9 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "engine/cuda_plugin.h"
-#include "engine/plan_format.h"
 #include "model/default_model.h"
 #include "model/model_files.h"
+#include "plan/plan_format.h"
 
 namespace acgs::cli {
 namespace {

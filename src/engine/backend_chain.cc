@@ -11,8 +11,8 @@
 #include "engine/backend_factory.h"
 #include "engine/cuda_plugin.h"
 #include "engine/plan_cache.h"
-#include "engine/plan_format.h"
 #include "engine/self_check.h"
+#include "plan/plan_format.h"
 
 namespace acgs {
 namespace {

@@ -5,9 +5,9 @@
 #include "common/error.h"
 #include "engine/cuda_plugin.h"
 #include "engine/model_source.h"
-#include "engine/plan_format.h"
 #include "model/default_model.h"
 #include "model/onnx/onnx_export.h"
+#include "plan/plan_format.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;

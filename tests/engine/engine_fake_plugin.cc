@@ -11,7 +11,7 @@
 
 #include "backend/cuda/plugin_api.h"
 #include "backend/reference/reference_backend.h"
-#include "engine/plan_format.h"
+#include "plan/plan_format.h"
 
 namespace {
 

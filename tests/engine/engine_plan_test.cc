@@ -9,8 +9,8 @@
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
 #include "engine/plan_cache.h"
-#include "engine/plan_format.h"
 #include "model/model_files.h"
+#include "plan/plan_format.h"
 
 namespace acgs {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "backend/cuda/lt_gemm.h"
-#include "engine/plan_format.h"
 #include "model/config.h"
+#include "plan/plan_format.h"
 
 namespace acgs::cuda {
 

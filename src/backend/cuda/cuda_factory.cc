@@ -12,7 +12,7 @@
 #include "backend/cuda/kernels/attention.h"
 #include "backend/cuda/weight_pack.h"
 #include "common/error.h"
-#include "engine/plan_format.h"
+#include "plan/plan_format.h"
 
 namespace acgs::cuda {
 namespace {

@@ -19,8 +19,8 @@
 #include "backend/reference/reference_backend.h"
 #include "common/error.h"
 #include "engine/cuda_plugin.h"
-#include "engine/plan_format.h"
 #include "model/synth.h"
+#include "plan/plan_format.h"
 
 namespace acgs {
 namespace {

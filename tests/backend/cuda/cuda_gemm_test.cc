@@ -15,6 +15,44 @@
 namespace acgs::cuda::test {
 namespace {
 
+// Random operands of one GEMM case: x in ±x_scale, w in ±w_scale / √in, b in ±0.5, seeded from `seed` and the
+// shape so that every shape draws its own values.
+struct Draw {
+  int seed;
+  float x_scale, w_scale;
+};
+
+// Runs `shape` with the heuristic's first `heuristic` algorithms (the first must pass supports()) and every one
+// the tuner may pick (the fp32-partial-sum candidates and their split-K variants, epilogue after the reduction),
+// each against the reference backend: linear, then the exact (erf) GELU where the epilogue is GELU_BIAS.
+template <typename T>
+void expect_every_algorithm_matches(const LtGemm& gemm, const GemmShape& shape, int heuristic, const Draw& draw,
+                                    double tolerance) {
+  const auto [tokens, out, in, epilogue] = shape;
+  const auto x = stored<T>(random_values(size_t(tokens) * in, draw.seed + 1 + in, draw.x_scale));
+  const auto w = stored<T>(random_values(size_t(out) * in, draw.seed + 2 + out, draw.w_scale / std::sqrt(float(in))));
+  const auto b = stored<T>(random_values(out, draw.seed + 3 + out, 0.5f));
+  const auto dx = to_device<T>(x), dw = to_device<T>(w), db = to_device<T>(b);
+  auto dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));
+  DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
+  auto algos = gemm.candidates(shape, db.get(), heuristic);
+  ASSERT_FALSE(algos.empty());
+  EXPECT_TRUE(gemm.supports(shape, db.get(), algos.front()));
+  const auto tuned = gemm.candidates(shape, db.get(), 16, true);
+  algos.insert(algos.end(), tuned.begin(), tuned.end());
+  for (const auto& a : tuned)
+    for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
+  std::vector<float> want(size_t(tokens) * out);
+  reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
+  if (epilogue == CUBLASLT_EPILOGUE_GELU_BIAS) reference::gelu_erf(want.data(), want.size());
+  for (size_t i = 0; i < algos.size(); ++i) {
+    dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));  // an unwritten element fails
+    gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
+    EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), tolerance)
+        << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
+  }
+}
+
 template <typename T>
 class CudaGemmTest : public ::testing::Test {
  protected:
@@ -27,31 +65,8 @@ TYPED_TEST(CudaGemmTest, LinearWithBiasMatchesCpu) {
   using T = TypeParam;
   const LtGemm gemm(kCudaType<T>);
   for (auto [tokens, out, in] : {std::tuple{5, 37, 45}, std::tuple{16, 96, 64}, std::tuple{129, 768, 768},
-                                 std::tuple{1, 3072, 768}}) {
-    const auto x = stored<T>(random_values(size_t(tokens) * in, 1 + in, 0.5f));
-    const auto w = stored<T>(random_values(size_t(out) * in, 2 + out, 0.5f / std::sqrt(float(in))));
-    const auto b = stored<T>(random_values(out, 3 + out, 0.5f));
-    const auto dx = to_device<T>(x), dw = to_device<T>(w), db = to_device<T>(b);
-    auto dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));
-    DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
-    const GemmShape shape{tokens, out, in};
-    auto algos = gemm.candidates(shape, db.get(), 4);
-    ASSERT_FALSE(algos.empty());
-    EXPECT_TRUE(gemm.supports(shape, db.get(), algos.front()));
-    // What the tuner may pick: the fp32-partial-sum candidates and their split-K variants.
-    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
-    algos.insert(algos.end(), tuned.begin(), tuned.end());
-    for (const auto& a : tuned)
-      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
-    std::vector<float> want(size_t(tokens) * out);
-    reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
-    for (size_t i = 0; i < algos.size(); ++i) {
-      dy = to_device<T>(std::vector<float>(size_t(tokens) * out, NAN));  // an unwritten element fails
-      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
-      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), sizeof(T) == 2 ? 1e-2 : 1e-4)
-          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
-    }
-  }
+                                 std::tuple{1, 3072, 768}})
+    expect_every_algorithm_matches<T>(gemm, {tokens, out, in}, 4, {0, 0.5f, 0.5f}, sizeof(T) == 2 ? 1e-2 : 1e-4);
 }
 
 // fp16 mode's FFN1 GEMM: the GELU_BIAS epilogue against the exact (erf) GELU of the reference backend. The
@@ -61,31 +76,9 @@ TEST(CudaGemmGelu, GeluBiasEpilogueMatchesErfGeluInFp16) {
   ASSERT_EQ(gemm_epilogue(GemmKind::kFfn1, CUDA_R_16F), CUBLASLT_EPILOGUE_GELU_BIAS);
   ASSERT_EQ(gemm_epilogue(GemmKind::kFfn1, CUDA_R_32F), CUBLASLT_EPILOGUE_BIAS);
   const LtGemm gemm(CUDA_R_16F);
-  for (auto [tokens, out, in] : {std::tuple{5, 37, 45}, std::tuple{129, 3072, 768}}) {
-    const auto x = stored<__half>(random_values(size_t(tokens) * in, 11 + in, 1.0f));
-    const auto w = stored<__half>(random_values(size_t(out) * in, 12 + out, 1.5f / std::sqrt(float(in))));
-    const auto b = stored<__half>(random_values(out, 13 + out, 0.5f));
-    const auto dx = to_device<__half>(x), dw = to_device<__half>(w), db = to_device<__half>(b);
-    auto dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
-    DeviceBuffer<uint8_t> workspace(kGemmWorkspaceBytes);
-    const GemmShape shape{tokens, out, in, CUBLASLT_EPILOGUE_GELU_BIAS};
-    auto algos = gemm.candidates(shape, db.get(), 1);
-    ASSERT_FALSE(algos.empty());
-    // And every algorithm the tuner may pick, split-K variants (epilogue after the reduction) included.
-    const auto tuned = gemm.candidates(shape, db.get(), 16, true);
-    algos.insert(algos.end(), tuned.begin(), tuned.end());
-    for (const auto& a : tuned)
-      for (const auto& v : gemm.split_k_variants(shape, db.get(), a)) algos.push_back(v);
-    std::vector<float> want(size_t(tokens) * out);
-    reference::linear(x.data(), tokens, in, w.data(), b.data(), out, want.data());
-    reference::gelu_erf(want.data(), want.size());
-    for (size_t i = 0; i < algos.size(); ++i) {
-      dy = to_device<__half>(std::vector<float>(size_t(tokens) * out, NAN));
-      gemm.run(nullptr, shape, algos[i], dx.get(), dw.get(), db.get(), dy.get(), workspace.get());
-      EXPECT_LE(max_abs_diff(to_host(dy), want, want.size()), 1e-2)
-          << tokens << " x " << out << " x " << in << ", algorithm " << i << " of " << algos.size();
-    }
-  }
+  for (auto [tokens, out, in] : {std::tuple{5, 37, 45}, std::tuple{129, 3072, 768}})
+    expect_every_algorithm_matches<__half>(gemm, {tokens, out, in, CUBLASLT_EPILOGUE_GELU_BIAS}, 1, {10, 1.0f, 1.5f},
+                                           1e-2);
 }
 
 // Tuned up to 64 tokens (measured times), heuristic above (time 0); the plan entries round-trip.

@@ -17,14 +17,13 @@
 #include <mma.h>
 
 #include <cmath>
-#include <string>
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/kernels/attention.h"
+#include "backend/cuda/kernels/attention_block.cuh"
 #include "backend/cuda/kernels/attention_tile.cuh"
 #include "backend/cuda/kernels/common.cuh"
 #include "backend/cuda/kernels/head_dim_dispatch.h"
-#include "common/error.h"
 
 namespace acgs::cuda {
 namespace {
@@ -39,14 +38,11 @@ constexpr int kFloatPad = 4;
 
 template <int D>
 struct Layout {
-  static constexpr int kLdh = D + kHalfPad;       // Q, K, V rows, halves
+  static constexpr int kLdh = kTileLd<D>;       // Q, K, V rows, halves
   static constexpr int kLds = kKeys + kFloatPad;  // S rows, floats
   static constexpr int kLdp = kKeys + kHalfPad;   // P rows, halves
   static constexpr int kLdo = D + kFloatPad;      // O rows, floats
-  static constexpr size_t kQ = 0;
-  static constexpr size_t kK = kQ + size_t(kTileRows) * kLdh * sizeof(__half);
-  static constexpr size_t kV = kK + size_t(kTileRows) * kLdh * sizeof(__half);
-  static constexpr size_t kS = kV + size_t(kTileRows) * kLdh * sizeof(__half);
+  static constexpr size_t kS = kQkvTileBytes<D>;  // after the Q, K, V tiles (qkv_tiles)
   static constexpr size_t kP = kS + size_t(kQueries) * kLds * sizeof(float);
   static constexpr size_t kO = kP + size_t(kQueries) * kLdp * sizeof(__half);
   static constexpr size_t kBytes = kO + size_t(kQueries) * kLdo * sizeof(float);
@@ -57,25 +53,17 @@ __global__ void __launch_bounds__(kWarps * 32)
     attention_fp16_kernel(DeviceBatch batch, const __half* qkv, int n_heads, int head_dim, float scale_log2,
                           __half* ctx) {
   using L = Layout<D>;
-  const int seq = blockIdx.z;
-  if (seq >= batch.counts[1]) return;
-  const int start = batch.offsets[seq];
-  const int len = batch.offsets[seq + 1] - start;
-  const int q0 = blockIdx.x * kQueries;
-  if (q0 >= len) return;
+  const auto [idle, start, len, q0, dim, ld, col] = attention_block<kQueries>(batch, n_heads, head_dim);
+  if (idle) return;
 
   extern __shared__ __align__(128) unsigned char smem[];
-  __half* qs = reinterpret_cast<__half*>(smem + L::kQ);
-  __half* ks = reinterpret_cast<__half*>(smem + L::kK);
-  __half* vs = reinterpret_cast<__half*>(smem + L::kV);
+  const auto [qs, ks, vs] = qkv_tiles<D>(smem);
   float* ss = reinterpret_cast<float*>(smem + L::kS);
   __half* ps = reinterpret_cast<__half*>(smem + L::kP);
   float* os = reinterpret_cast<float*>(smem + L::kO);
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int dim = n_heads * head_dim;
-  const size_t ld = size_t(3) * dim;
-  const __half* q_src = qkv + blockIdx.y * head_dim;
+  const __half* q_src = qkv + col;
   const bool vec = head_dim % 8 == 0 && dim % 8 == 0;
 
   load_tile<D>(qs, q_src, ld, start + q0, min(kQueries, len - q0), head_dim, vec);
@@ -159,7 +147,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int qi = q0 + warp * 16 + row;
   if (!warp_active || qi >= len) return;
   const float inv = 1.0f / l;
-  __half* out = ctx + size_t(start + qi) * dim + blockIdx.y * head_dim;
+  __half* out = ctx + size_t(start + qi) * dim + col;
   for (int c = side * (D / 2); c < (side + 1) * (D / 2); ++c)
     if (c < head_dim) out[c] = __float2half_rn(o_row[c] * inv);
 }
@@ -170,29 +158,19 @@ template <>
 void prepare_attention<__half>(int head_dim) {
   check_head_dim(head_dim);
   with_head_dim_bound(head_dim, [&]<int D>() {
-    int device = 0, limit = 0;
-    ACGS_CUDA(cudaGetDevice(&device));
-    ACGS_CUDA(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    if (size_t(limit) < Layout<D>::kBytes)
-      fail(ErrorKind::kUnavailable, "fp16 attention for head_dim " + std::to_string(head_dim) + " needs " +
-                                        std::to_string(Layout<D>::kBytes) + " bytes of shared memory per block, " +
-                                        "this GPU allows " + std::to_string(limit) + ": use cuda-fp32");
-    ACGS_CUDA(cudaFuncSetAttribute(attention_fp16_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                   int(Layout<D>::kBytes)));
+    allow_shared_memory(attention_fp16_kernel<D>, Layout<D>::kBytes, "fp16 attention", head_dim, ": use cuda-fp32");
   });
 }
 
 template <>
 void launch_attention<__half>(cudaStream_t stream, const DeviceBatch& batch, int seq_capacity, int max_len,
                               const __half* qkv, int n_heads, int head_dim, __half* ctx) {
-  if (seq_capacity <= 0 || max_len <= 0) return;
   const float scale_log2 = 1.4426950408889634f / std::sqrt(float(head_dim));
-  const dim3 grid(div_up(max_len, kQueries), n_heads, seq_capacity);
-  with_head_dim_bound(head_dim, [&]<int D>() {
-    attention_fp16_kernel<D><<<grid, kWarps * 32, Layout<D>::kBytes, stream>>>(batch, qkv, n_heads, head_dim,
-                                                                               scale_log2, ctx);
-  });
-  check_launch("attention_fp16_kernel");
+  launch_for_head_dim("attention_fp16_kernel", kQueries, seq_capacity, max_len, n_heads, head_dim,
+                      [&]<int D>(dim3 grid) {
+                        attention_fp16_kernel<D><<<grid, kWarps * 32, Layout<D>::kBytes, stream>>>(
+                            batch, qkv, n_heads, head_dim, scale_log2, ctx);
+                      });
 }
 
 }  // namespace acgs::cuda

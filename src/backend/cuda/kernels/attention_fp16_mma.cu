@@ -16,13 +16,12 @@
 // Keys past the sequence get probability 0 (their scores are set to -inf); queries past it compute on zero
 // rows and are not written. Shared memory: Q, K, V [64][D + 8] fp16 = 27 KiB for D = 64, 51 KiB for D = 128.
 #include <cmath>
-#include <string>
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/kernels/attention.h"
+#include "backend/cuda/kernels/attention_block.cuh"
 #include "backend/cuda/kernels/attention_tile.cuh"
 #include "backend/cuda/kernels/head_dim_dispatch.h"
-#include "common/error.h"
 
 namespace acgs::cuda {
 namespace {
@@ -32,13 +31,6 @@ constexpr int kQueries = kWarps * 16;
 constexpr int kKeys = 64;
 constexpr int kKeyTiles = kKeys / 8;  // m16n8 score accumulators per warp
 static_assert(kQueries == kTileRows && kKeys == kTileRows, "Q, K and V tiles share load_tile's row count");
-
-template <int D>
-struct MmaLayout {
-  static constexpr int kLd = D + kHalfPad;  // halves per staged row
-  static constexpr size_t kTileBytes = size_t(kTileRows) * kLd * sizeof(__half);
-  static constexpr size_t kBytes = 3 * kTileBytes;  // Q, K, V
-};
 
 // Four 8x8 b16 matrices; lanes 8i..8i+7 give the row addresses of matrix i, register i receives matrix i's
 // elements (row lane / 4, columns 2 (lane % 4), +1), or with .trans those of its transpose.
@@ -74,24 +66,16 @@ template <int D>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_fp16_mma_kernel(DeviceBatch batch, const __half* qkv, int n_heads, int head_dim, float scale_log2,
                               __half* ctx) {
-  using L = MmaLayout<D>;
-  const int seq = blockIdx.z;
-  if (seq >= batch.counts[1]) return;
-  const int start = batch.offsets[seq];
-  const int len = batch.offsets[seq + 1] - start;
-  const int q0 = blockIdx.x * kQueries;
-  if (q0 >= len) return;
+  constexpr int kLd = kTileLd<D>;
+  const auto [idle, start, len, q0, dim, ld, col] = attention_block<kQueries>(batch, n_heads, head_dim);
+  if (idle) return;
 
   extern __shared__ __align__(128) unsigned char smem[];
-  __half* qs = reinterpret_cast<__half*>(smem);
-  __half* ks = reinterpret_cast<__half*>(smem + L::kTileBytes);
-  __half* vs = reinterpret_cast<__half*>(smem + 2 * L::kTileBytes);
+  const auto [qs, ks, vs] = qkv_tiles<D>(smem);
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int g = lane >> 2, t = lane & 3;
-  const int dim = n_heads * head_dim;
-  const size_t ld = size_t(3) * dim;
-  const __half* q_src = qkv + blockIdx.y * head_dim;
+  const __half* q_src = qkv + col;
   const bool vec = head_dim % 8 == 0 && dim % 8 == 0;
   const bool warp_active = q0 + warp * 16 < len;
 
@@ -107,7 +91,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   unsigned qf[D / 16][4];
 #pragma unroll
   for (int kk = 0; kk < D / 16; ++kk)
-    ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * L::kLd + kk * 16 + (lane >> 4) * 8);
+    ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 16 + (lane >> 4) * 8);
 
   float o[D / 8][4];
 #pragma unroll
@@ -139,7 +123,7 @@ __global__ void __launch_bounds__(kWarps * 32)
         // are B fragments. Matrices: keys (16jj + 0-7 | + 8-15) x columns (16kk + 0-7 | + 8-15), ordered
         // b0, b1 of key tile 2jj, then b0, b1 of key tile 2jj + 1.
         unsigned kf[4];
-        ldmatrix_x4(kf, ks + (jj * 16 + (lane & 7) + (lane >> 4) * 8) * L::kLd + kk * 16 + ((lane >> 3) & 1) * 8);
+        ldmatrix_x4(kf, ks + (jj * 16 + (lane & 7) + (lane >> 4) * 8) * kLd + kk * 16 + ((lane >> 3) & 1) * 8);
         mma_16816(s[2 * jj], qf[kk], kf[0], kf[1]);
         mma_16816(s[2 * jj + 1], qf[kk], kf[2], kf[3]);
       }
@@ -194,7 +178,7 @@ __global__ void __launch_bounds__(kWarps * 32)
         // B(key, d) = V[key][d]: ldmatrix.trans of the blocks keys (16kk + 0-7 | + 8-15) x columns
         // (16dd + 0-7 | + 8-15), ordered b0, b1 of column tile 2dd, then b0, b1 of column tile 2dd + 1.
         unsigned vf[4];
-        ldmatrix_x4_trans(vf, vs + (kk * 16 + (lane & 15)) * L::kLd + dd * 16 + (lane >> 4) * 8);
+        ldmatrix_x4_trans(vf, vs + (kk * 16 + (lane & 15)) * kLd + dd * 16 + (lane >> 4) * 8);
         mma_16816(o[2 * dd], pf[kk], vf[0], vf[1]);
         mma_16816(o[2 * dd + 1], pf[kk], vf[2], vf[3]);
       }
@@ -206,7 +190,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   for (int r = 0; r < 2; ++r) {
     const int qi = q0 + warp * 16 + g + 8 * r;
     if (qi >= len) continue;
-    __half* out = ctx + size_t(start + qi) * dim + blockIdx.y * head_dim;
+    __half* out = ctx + size_t(start + qi) * dim + col;
 #pragma unroll
     for (int j = 0; j < D / 8; ++j)
 #pragma unroll
@@ -222,28 +206,18 @@ __global__ void __launch_bounds__(kWarps * 32)
 void prepare_attention_fp16_mma(int head_dim) {
   check_head_dim(head_dim);
   with_head_dim_bound(head_dim, [&]<int D>() {
-    int device = 0, limit = 0;
-    ACGS_CUDA(cudaGetDevice(&device));
-    ACGS_CUDA(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    if (size_t(limit) < MmaLayout<D>::kBytes)
-      fail(ErrorKind::kUnavailable, "mma attention for head_dim " + std::to_string(head_dim) + " needs " +
-                                        std::to_string(MmaLayout<D>::kBytes) + " bytes of shared memory per block, " +
-                                        "this GPU allows " + std::to_string(limit));
-    ACGS_CUDA(cudaFuncSetAttribute(attention_fp16_mma_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                   int(MmaLayout<D>::kBytes)));
+    allow_shared_memory(attention_fp16_mma_kernel<D>, kQkvTileBytes<D>, "mma attention", head_dim, "");
   });
 }
 
 void launch_attention_fp16_mma(cudaStream_t stream, const DeviceBatch& batch, int seq_capacity, int max_len,
                                const __half* qkv, int n_heads, int head_dim, __half* ctx) {
-  if (seq_capacity <= 0 || max_len <= 0) return;
   const float scale_log2 = 1.4426950408889634f / std::sqrt(float(head_dim));
-  const dim3 grid(div_up(max_len, kQueries), n_heads, seq_capacity);
-  with_head_dim_bound(head_dim, [&]<int D>() {
-    attention_fp16_mma_kernel<D><<<grid, kWarps * 32, MmaLayout<D>::kBytes, stream>>>(batch, qkv, n_heads, head_dim,
-                                                                                     scale_log2, ctx);
-  });
-  check_launch("attention_fp16_mma_kernel");
+  launch_for_head_dim("attention_fp16_mma_kernel", kQueries, seq_capacity, max_len, n_heads, head_dim,
+                      [&]<int D>(dim3 grid) {
+                        attention_fp16_mma_kernel<D><<<grid, kWarps * 32, kQkvTileBytes<D>, stream>>>(
+                            batch, qkv, n_heads, head_dim, scale_log2, ctx);
+                      });
 }
 
 }  // namespace acgs::cuda

@@ -8,6 +8,7 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/kernels/attention.h"
+#include "backend/cuda/kernels/attention_block.cuh"
 #include "backend/cuda/kernels/common.cuh"
 #include "backend/cuda/kernels/head_dim_dispatch.h"
 
@@ -21,15 +22,8 @@ template <int D>
 __global__ void __launch_bounds__(kQueries)
     attention_fp32_kernel(DeviceBatch batch, const float* qkv, int n_heads, int head_dim, float scale,
                           float* ctx) {
-  const int seq = blockIdx.z;
-  if (seq >= batch.counts[1]) return;
-  const int start = batch.offsets[seq];
-  const int len = batch.offsets[seq + 1] - start;
-  const int q0 = blockIdx.x * kQueries;
-  if (q0 >= len) return;
-  const int dim = n_heads * head_dim;
-  const size_t ld = size_t(3) * dim;
-  const int col = blockIdx.y * head_dim;
+  const auto [idle, start, len, q0, dim, ld, col] = attention_block<kQueries>(batch, n_heads, head_dim);
+  if (idle) return;
   const int qi = q0 + threadIdx.x;
   const bool active = qi < len;
 
@@ -97,13 +91,12 @@ void prepare_attention<float>(int head_dim) {
 template <>
 void launch_attention<float>(cudaStream_t stream, const DeviceBatch& batch, int seq_capacity, int max_len,
                              const float* qkv, int n_heads, int head_dim, float* ctx) {
-  if (seq_capacity <= 0 || max_len <= 0) return;
-  const dim3 grid(div_up(max_len, kQueries), n_heads, seq_capacity);
   const float scale = 1.0f / std::sqrt(float(head_dim));
-  with_head_dim_bound(head_dim, [&]<int D>() {
-    attention_fp32_kernel<D><<<grid, kQueries, 0, stream>>>(batch, qkv, n_heads, head_dim, scale, ctx);
-  });
-  check_launch("attention_fp32_kernel");
+  launch_for_head_dim("attention_fp32_kernel", kQueries, seq_capacity, max_len, n_heads, head_dim,
+                      [&]<int D>(dim3 grid) {
+                        attention_fp32_kernel<D><<<grid, kQueries, 0, stream>>>(batch, qkv, n_heads, head_dim, scale,
+                                                                                ctx);
+                      });
 }
 
 }  // namespace acgs::cuda

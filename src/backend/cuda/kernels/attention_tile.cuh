@@ -4,12 +4,34 @@
 // (WMMA pointers, ldmatrix row addresses) while shifting consecutive rows across shared-memory banks.
 #include <cuda_fp16.h>
 
+#include <cstddef>
+
 #include "backend/cuda/kernels/common.cuh"
 
 namespace acgs::cuda {
 
 inline constexpr int kTileRows = 64;
 inline constexpr int kHalfPad = 8;
+
+template <int D>
+inline constexpr int kTileLd = D + kHalfPad;  // halves per staged row
+template <int D>
+inline constexpr size_t kTileBytes = size_t(kTileRows) * kTileLd<D> * sizeof(__half);
+// Both kernels' dynamic shared memory starts with the Q, K and V tiles, back to back.
+template <int D>
+inline constexpr size_t kQkvTileBytes = 3 * kTileBytes<D>;
+
+struct QkvTiles {
+  __half* q;
+  __half* k;
+  __half* v;
+};
+
+template <int D>
+__device__ __forceinline__ QkvTiles qkv_tiles(unsigned char* smem) {
+  return {reinterpret_cast<__half*>(smem), reinterpret_cast<__half*>(smem + kTileBytes<D>),
+          reinterpret_cast<__half*>(smem + 2 * kTileBytes<D>)};
+}
 
 // Stages rows [first, first + rows) x [0, head_dim) of one head's Q, K or V into a [64][D + 8] tile,
 // zero-filling rows past `rows` and columns past head_dim. 16-byte loads when every row start is 16-byte
