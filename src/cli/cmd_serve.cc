@@ -79,7 +79,9 @@ void register_serve(CLI::App& app) {
                   "per-agent scorer state: memory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by every "
                   "replica (scoring continues with local state, flagged in /health, while Redis is unreachable)")
       ->capture_default_str();
-  cmd->add_option("--threads", o.threads, "engine CPU threads (0 = physical cores)")->capture_default_str();
+  cmd->add_option("--threads", o.threads,
+                  "engine CPU threads (0 = physical cores minus --http-threads, at least 1: the I/O threads keep "
+                  "a core of their own)")->capture_default_str();
   cmd->add_option("--http-threads", o.http_threads,
                   "I/O threads (event loops) serving every connection; connections never hold a thread")
       ->capture_default_str();
