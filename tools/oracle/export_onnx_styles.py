@@ -14,6 +14,8 @@ Each style runs with and without a DistilBertFor*-style wrapper that prefixes `d
   unprovable      (one extra file) the heads come from a tensor's run-time shape and the scale is
                   computed at run time: nothing in the graph states H; the importer must refuse it.
   eps             (one extra file) constant, with LayerNorm eps 1e-5 instead of DistilBERT's 1e-12.
+  wrong_scale     (one extra file) constant, scores divided by head_dim instead of sqrt(head_dim): a graph
+                  our kernels cannot compute, which must be refused.
 
 OUT/manifest.json lists every file: {"name", "style", "prefixed", "n_heads", "head_dim", "dim", ...}.
 All files are written by one process (importing torch is most of the cost).
@@ -59,7 +61,7 @@ class StyledAttention(nn.Module):
 
     def split(self, t, x):
         bs, seq, dim = x.size()
-        if self.style == "constant":
+        if self.style in ("constant", "wrong_scale"):
             return t.view(bs, -1, self.n_heads, self.head_dim)
         if self.style == "dynamic":
             return t.view(bs, -1, self.n_heads, dim // self.n_heads)
@@ -80,6 +82,8 @@ class StyledAttention(nn.Module):
             scores = torch.matmul(q / math.sqrt(self.head_dim), k.transpose(2, 3))
         elif self.style == "heads_minus1":
             scores = torch.matmul(q, k.transpose(2, 3)) * self.head_dim ** -0.5
+        elif self.style == "wrong_scale":
+            scores = torch.matmul(q, k.transpose(2, 3)) / self.head_dim
         else:
             scores = torch.matmul(q, k.transpose(2, 3)) / torch.sqrt(torch.tensor(1.0) * q.size(-1))
         masked = (mask == 0).view(bs, 1, 1, -1).expand_as(scores)
@@ -162,7 +166,7 @@ def main():
     plan = [(style, (i + s) % 2 == 1, n_heads, head_dim, 1e-12)
             for s, style in enumerate(STYLES)
             for i, (n_heads, head_dim) in enumerate(SHAPES[6 * (s % 2):6 * (s % 2) + 6])]
-    plan += [("unprovable", False, 4, 16, 1e-12), ("eps", False, 4, 16, 1e-5)]
+    plan += [("unprovable", False, 4, 16, 1e-12), ("eps", False, 4, 16, 1e-5), ("wrong_scale", False, 4, 16, 1e-12)]
     for seed, (style, prefixed, n_heads, head_dim, eps) in enumerate(plan):
         name = f"{style}_{'prefixed_' if prefixed else ''}h{n_heads}_d{head_dim}"
         folder = out / name
