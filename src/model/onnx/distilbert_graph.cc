@@ -207,9 +207,10 @@ class Matcher {
     if (scale == nullptr || scale->input_size() != 2 || (scale->input(0) != x && scale->input(1) != x))
       return std::nullopt;
     const std::optional<double> c = index_.scalar(other(*scale, x));
+    // Within fp16 rounding of sqrt(2), so half-precision exports are read too.
     const double sqrt2 = std::sqrt(2.0);
-    if (c && scale->op_type() == "Div" && scale->input(0) == x && std::fabs(*c - sqrt2) < 1e-6 * sqrt2) return "gelu";
-    if (c && scale->op_type() == "Mul" && std::fabs(*c * sqrt2 - 1) < 1e-6) return "gelu";
+    if (c && scale->op_type() == "Div" && scale->input(0) == x && std::fabs(*c / sqrt2 - 1) < 1e-3) return "gelu";
+    if (c && scale->op_type() == "Mul" && std::fabs(*c * sqrt2 - 1) < 1e-3) return "gelu";
     return std::nullopt;
   }
 
@@ -325,9 +326,8 @@ class Matcher {
           if (!ffn2) ffn2 = lin;
           continue;
         }
-        if (const std::optional<std::string> act = activation_of(*n, ffn1[0].out)) {
+        if (const std::optional<std::string> act = activation_of(*n, ffn1[0].out))
           out_.activation.add(*act, "the " + n->op_type() + " node '" + n->name() + "'");
-        }
         for (const std::string& o : n->output()) frontier.push_back(o);
       }
     }
