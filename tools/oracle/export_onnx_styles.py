@@ -35,8 +35,9 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from torch_reference import Embeddings, Transformer  # noqa: E402
 
-# (n_heads, head_dim): each half has the six head counts; head_dim 16, 32 and 64; dim <= 512.
-SHAPES = [(1, 64), (2, 32), (4, 16), (8, 64), (12, 32), (16, 16), (1, 16), (2, 64), (4, 32), (8, 16),
+# (n_heads, head_dim): each half has the six head counts; head_dim 16, 32 and 64; dim <= 512. Both
+# halves hold (4, 16), the case (4 heads, dim 64) that the dynamic style imported as 1 head.
+SHAPES = [(1, 64), (2, 32), (4, 16), (8, 64), (12, 32), (16, 16), (1, 16), (2, 64), (4, 16), (8, 16),
           (12, 16), (16, 32)]
 STYLES = ["constant", "dynamic", "heads_minus1", "head_dim_minus1"]
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list("abcdefghijklmnopqrstuvwxyz.,!?") + \
