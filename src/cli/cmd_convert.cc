@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "common/short_number.h"
 #include "engine/model_source.h"
 #include "model/onnx/onnx_export.h"
 #include "model/synth.h"
@@ -39,12 +40,25 @@ void run_export_onnx(const LoadedModel& model, const std::string& out) {
 void run_convert(const ConvertOptions& opt) {
   const LoadedModel model = load_model(opt.model);
   if (fs::path(opt.out).extension() == ".onnx") return run_export_onnx(model, opt.out);
+  // A DistilBERT config.json has no eps field (DistilBERT hard-codes 1e-12), so a folder written for a
+  // model computing with another eps would load back as a different model.
+  if (const float eps = model.weights->config.layer_norm_eps; eps != ModelConfig{}.layer_norm_eps)
+    fail(ErrorKind::kInvalidModel, model.files.weights.string() + ": its LayerNorms use eps " + short_number(eps) +
+                                       ", which a DistilBERT config.json cannot state (DistilBERT hard-codes 1e-12); "
+                                       "convert to a .onnx file (--out model.onnx) instead");
   const std::string sha = save_model_dir(*model.weights, opt.out);
   std::error_code ec;
+  // The folder must tokenize as the source does: the source's own files replace the bert-base-uncased
+  // ones save_model_dir wrote, and one it lacks is removed (a stray tokenizer.json would win over its
+  // vocab.txt).
+  const bool own_tokenizer = fs::is_regular_file(model.files.dir / "tokenizer.json", ec) ||
+                             fs::is_regular_file(model.files.dir / "vocab.txt", ec);
   for (const char* name : {"tokenizer.json", "vocab.txt"}) {
-    const fs::path src = model.files.dir / name;
-    if (fs::is_regular_file(src, ec) && !fs::equivalent(src, fs::path(opt.out) / name, ec)) {
-      fs::copy_file(src, fs::path(opt.out) / name, fs::copy_options::overwrite_existing, ec);
+    const fs::path src = model.files.dir / name, dst = fs::path(opt.out) / name;
+    if (!fs::is_regular_file(src, ec)) {
+      if (own_tokenizer) fs::remove(dst, ec);
+    } else if (!fs::equivalent(src, dst, ec)) {
+      fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
       if (ec) fail(ErrorKind::kInvalidArgument, "cannot copy " + src.string() + " to " + opt.out + ": " + ec.message());
     }
   }

@@ -66,7 +66,8 @@ TEST(OnnxExport, LayerNormEpsIsReadFromTheGraph) {
   export_onnx(w, tmp / "m.onnx");
   EXPECT_EQ(load_onnx_weights(tmp / "m.onnx", {}).config.layer_norm_eps, 1e-5f);
   test::expect_error([&] { load_onnx_weights(tmp / "m.onnx", test::tiny_model_dir() / "config.json"); },
-                     ErrorKind::kInvalidModel, {"m.onnx", "eps 1e-05", "layer_norm_eps 1e-12", "config.json"});
+                     ErrorKind::kInvalidModel, {"m.onnx", "the sources of the LayerNorm epsilon disagree", "1e-05 from the embeddings LayerNorm",
+                      "1e-12 from", "config.json"});
 }
 
 }  // namespace

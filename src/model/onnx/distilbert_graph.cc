@@ -2,12 +2,13 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "common/error.h"
-#include "common/short_number.h"
+#include "model/onnx/attention_evidence.h"
 
 namespace acgs {
 namespace {
@@ -23,33 +24,26 @@ struct Linear {
 struct Norm {
   Tensor g, b;
   std::string out;
-  std::optional<float> eps;  // unset when the graph does not show it
+  float eps = 0;
 };
 
 class Matcher {
  public:
-  explicit Matcher(const OnnxModelFile& file) : file_(file) {
-    for (const Node& n : file.graph().node()) {
-      for (const std::string& in : n.input()) consumers_[in].push_back(&n);
-      for (const std::string& out : n.output()) producer_[out] = &n;
-    }
-  }
+  explicit Matcher(const OnnxModelFile& file) : file_(file), index_(file) {}
 
   DistilBertGraph run() {
-    ModelWeights w;
-    std::string h = embeddings(w);
+    std::string h = embeddings(out_.weights);
     for (int layer = 0;; ++layer) {
-      std::vector<Linear> qkv = linears_of(h, w.config.dim);
+      std::vector<Linear> qkv = linears_of(h, out_.weights.config.dim);
       if (qkv.empty()) break;
-      w.layers.push_back(encoder_layer(h, std::move(qkv), layer, w.config));
+      out_.weights.layers.push_back(encoder_layer(h, std::move(qkv), layer, out_.weights.config));
     }
-    if (w.layers.empty())
+    if (out_.weights.layers.empty())
       bad("after the embeddings LayerNorm no attention (three Linear layers of the hidden state) follows; "
           "found " + consumer_ops(h));
-    w.config.n_layers = static_cast<int>(w.layers.size());
-    w.config.hidden_dim = static_cast<int>(w.layers[0].ffn1_w.shape[0]);
-    if (eps_) w.config.layer_norm_eps = *eps_;
-    return {std::move(w), eps_.has_value()};
+    out_.weights.config.n_layers = static_cast<int>(out_.weights.layers.size());
+    out_.weights.config.hidden_dim = static_cast<int>(out_.weights.layers[0].ffn1_w.shape[0]);
+    return std::move(out_);
   }
 
  private:
@@ -57,11 +51,7 @@ class Matcher {
     fail(ErrorKind::kInvalidModel, file_.where() + ": not a DistilBERT encoder graph: " + what);
   }
 
-  const std::vector<const Node*>& consumers(const std::string& name) const {
-    static const std::vector<const Node*> none;
-    const auto it = consumers_.find(name);
-    return it == consumers_.end() ? none : it->second;
-  }
+  const std::vector<const Node*>& consumers(const std::string& name) const { return index_.consumers(name); }
 
   std::string consumer_ops(const std::string& name) const {
     std::string s;
@@ -159,12 +149,7 @@ class Matcher {
 
   Norm layer_norm(const std::string& x, const std::string& what) {
     Norm norm = find_layer_norm(x, what);
-    if (norm.eps) {
-      if (eps_ && *eps_ != *norm.eps)
-        bad("the " + what + " LayerNorm uses eps " + short_number(*norm.eps) + " but an earlier one uses " +
-            short_number(*eps_) + "; one eps for every LayerNorm is supported");
-      eps_ = norm.eps;
-    }
+    out_.layer_norm_eps.add(norm.eps, "the " + what + " LayerNorm ('" + norm.out + "')");
     return norm;
   }
 
@@ -172,7 +157,7 @@ class Matcher {
     if (const Node* ln = consumer(x, "LayerNormalization"); ln != nullptr && ln->input_size() >= 3) {
       auto g = const_floats(ln->input(1));
       auto b = const_floats(ln->input(2));
-      float eps = 1e-5f;  // the operator's default (torch writes the attribute)
+      float eps = 1e-5f;  // the operator's default per the ONNX spec (torch writes the attribute)
       for (const auto& a : ln->attribute())
         if (a.name() == "epsilon") eps = a.f();
       if (g && b) return {std::move(*g), std::move(*b), ln->output(0), eps};
@@ -187,7 +172,11 @@ class Matcher {
     if (!g || !b)
       bad("expected the " + what + " LayerNorm (LayerNormalization, or Sub/Div/Mul/Add with constant gamma and "
           "beta) after '" + x + "'; found " + consumer_ops(x));
-    return {std::move(*g), std::move(*b), add->output(0), variance_eps(*div)};
+    const std::optional<float> eps = variance_eps(*div);
+    if (!eps)
+      bad("the " + what + " LayerNorm's Div '" + div->name() + "' does not divide by Sqrt(Add(variance, constant "
+          "eps)), so its epsilon cannot be read");
+    return {std::move(*g), std::move(*b), add->output(0), *eps};
   }
 
   // The scalar constant in Div(_, Sqrt(Add(var, eps))), if the graph has that shape.
@@ -201,8 +190,28 @@ class Matcher {
   }
 
   const Node* produced_by(const std::string& name, const std::string& op) const {
-    const auto p = producer_.find(name);
-    return p != producer_.end() && p->second->op_type() == op ? p->second : nullptr;
+    return index_.produced_by(name, op);
+  }
+
+  // What activation an FFN node between lin1 (output `x`) and lin2 shows: "gelu" for an Erf of x / sqrt(2)
+  // or a Gelu node, "gelu_tanh" for the tanh approximation; nullopt for any other node.
+  std::optional<std::string> activation_of(const Node& n, const std::string& x) const {
+    if (n.op_type() == "Gelu") {
+      for (const auto& a : n.attribute())
+        if (a.name() == "approximate" && a.s() == "tanh") return "gelu_tanh";
+      return "gelu";
+    }
+    if (n.op_type() == "Tanh") return "gelu_tanh";
+    if (n.op_type() != "Erf") return std::nullopt;
+    const Node* scale = index_.producer(n.input(0));
+    if (scale == nullptr || scale->input_size() != 2 || (scale->input(0) != x && scale->input(1) != x))
+      return std::nullopt;
+    const std::optional<double> c = index_.scalar(other(*scale, x));
+    // Within fp16 rounding of sqrt(2), so half-precision exports are read too.
+    const double sqrt2 = std::sqrt(2.0);
+    if (c && scale->op_type() == "Div" && scale->input(0) == x && std::fabs(*c / sqrt2 - 1) < 1e-3) return "gelu";
+    if (c && scale->op_type() == "Mul" && std::fabs(*c * sqrt2 - 1) < 1e-3) return "gelu";
+    return std::nullopt;
   }
 
   // The output of the residual Add of `branch` and `skip`.
@@ -247,9 +256,9 @@ class Matcher {
   // tensors; that MatMul and the input slot it arrives in.
   std::pair<const Node*, int> attention_matmul(std::string name) const {
     for (int steps = 0; steps < 16; ++steps) {
-      const std::vector<const Node*>& next = consumers(name);
-      if (next.size() != 1) return {nullptr, -1};
-      const Node& n = *next[0];
+      const Node* next = index_.only_consumer(name);
+      if (next == nullptr) return {nullptr, -1};
+      const Node& n = *next;
       if (n.op_type() == "MatMul" && file_.constant(n.input(1)) == nullptr)
         return {&n, n.input(0) == name ? 0 : 1};
       if (n.op_type() != "Reshape" && n.op_type() != "Transpose" && n.op_type() != "Div" && n.op_type() != "Mul" &&
@@ -260,48 +269,29 @@ class Matcher {
     return {nullptr, -1};
   }
 
-  // n_heads from the Reshape that splits q into heads: its shape constant ends in (n_heads, head_dim).
-  int heads_from_reshape(const std::string& q_out, int dim) const {
-    const Node* reshape = consumer(q_out, "Reshape");
-    if (reshape == nullptr || reshape->input_size() != 2) return 0;
-    std::vector<int64_t> shape;
-    if (const onnx::TensorProto* t = file_.constant(reshape->input(1))) {
-      shape = file_.ints(*t);
-    } else if (const Node* concat = produced_by(reshape->input(1), "Concat")) {
-      for (const std::string& part : concat->input()) {
-        const onnx::TensorProto* t = file_.constant(part);
-        const std::vector<int64_t> v = t ? file_.ints(*t) : std::vector<int64_t>{0};
-        shape.insert(shape.end(), v.begin(), v.end());
-      }
-    }
-    if (shape.size() < 2) return 0;
-    const int64_t heads = shape[shape.size() - 2], head_dim = shape.back();
-    return heads > 0 && heads * head_dim == dim ? static_cast<int>(heads) : 0;
-  }
-
   LayerWeights encoder_layer(std::string& h, std::vector<Linear> qkv, int layer, ModelConfig& config) {
     const std::string where = "layer " + std::to_string(layer) + ": ";
     // v arrives in the context MatMul (after Softmax) as the right operand; q and k meet in the scores
     // MatMul as left and right operand.
     std::optional<Linear> q, k, v;
     const Node* context = nullptr;
+    const Node* scores = nullptr;
     for (Linear& l : qkv) {
       const auto [mm, slot] = attention_matmul(l.out);
       if (mm == nullptr) bad(where + "a Linear of the hidden state does not lead into an attention MatMul");
-      const auto p = producer_.find(mm->input(0));
-      const bool after_softmax = p != producer_.end() && (p->second->op_type() == "Softmax" ||
-                                                          p->second->op_type() == "Dropout" ||
-                                                          p->second->op_type() == "Cast");
+      const Node* p = index_.producer(mm->input(0));
+      const bool after_softmax = p != nullptr && (p->op_type() == "Softmax" || p->op_type() == "Dropout" ||
+                                                  p->op_type() == "Cast");
       if (slot == 1 && after_softmax) v = std::move(l), context = mm;
-      else if (slot == 0) q = std::move(l);
+      else if (slot == 0) q = std::move(l), scores = mm;
       else k = std::move(l);
     }
     if (!q || !k || !v) bad(where + "cannot tell q, k and v apart (expected q and k to meet in one MatMul and v "
                                     "to be weighted by the Softmax output)");
-    if (layer == 0) {
-      const int heads = heads_from_reshape(q->out, config.dim);
-      config.n_heads = heads > 0 ? heads : std::max(1, config.dim / 64);
-    }
+    const AttentionEvidence attention = attention_evidence(index_, q->out, k->out, v->out, *scores, config.dim,
+                                                           "layer " + std::to_string(layer), out_.n_heads);
+    if (layer == 0) out_.split_reshape = attention.split_reshape;
+    if (out_.scale_problem.empty()) out_.scale_problem = attention.scale_problem;
     // The context goes through Transpose/Reshape into out_lin.
     std::string ctx = context->output(0);
     std::optional<Linear> out;
@@ -309,9 +299,9 @@ class Matcher {
       for (const Node* n : consumers(ctx))
         if (auto lin = linear_at(*n, ctx); lin && lin->in == config.dim && lin->out_features == config.dim) out = lin;
       if (out) break;
-      const auto& next = consumers(ctx);
-      if (next.size() != 1) break;
-      ctx = next[0]->output(0);
+      const Node* next = index_.only_consumer(ctx);
+      if (next == nullptr) break;
+      ctx = next->output(0);
     }
     if (!out) bad(where + "no attention output projection (Linear dim -> dim) after the context MatMul");
     Norm sa = layer_norm(residual(out->out, h, "attention"), "sa_layer_norm");
@@ -323,7 +313,7 @@ class Matcher {
     const int hidden = ffn1[0].out_features;
     // GELU is elementwise: walk the nodes that read lin1's output until the Linear hidden -> dim.
     std::optional<Linear> ffn2;
-    bool saw_gelu = false;
+    const size_t activations_before = out_.activation.count();
     std::vector<std::string> frontier{ffn1[0].out};
     std::set<std::string> seen;
     // The whole elementwise region is walked (not stopped at lin2), so the Erf is seen on any path order.
@@ -336,12 +326,15 @@ class Matcher {
           if (!ffn2) ffn2 = lin;
           continue;
         }
-        if (n->op_type() == "Erf" || n->op_type() == "Gelu") saw_gelu = true;
+        if (const std::optional<std::string> act = activation_of(*n, ffn1[0].out))
+          out_.activation.add(*act, "the " + n->op_type() + " node '" + n->name() + "'");
         for (const std::string& o : n->output()) frontier.push_back(o);
       }
     }
     if (!ffn2) bad(where + "no FFN output Linear (hidden -> dim) after lin1");
-    if (!saw_gelu) bad(where + "the FFN activation is not GELU (no Erf or Gelu node between lin1 and lin2)");
+    if (out_.activation.count() == activations_before)
+      bad(where + "the FFN activation cannot be read: between lin1 and lin2 there is no Erf(x / sqrt(2)) (exact "
+                  "GELU), Gelu node or Tanh (tanh-approximated GELU)");
     Norm outn = layer_norm(residual(ffn2->out, sa.out, "FFN"), "output_layer_norm");
     h = outn.out;
 
@@ -358,9 +351,8 @@ class Matcher {
   }
 
   const OnnxModelFile& file_;
-  std::map<std::string, std::vector<const Node*>> consumers_;
-  std::map<std::string, const Node*> producer_;
-  std::optional<float> eps_;  // of the LayerNorms seen so far
+  const OnnxGraphIndex index_;
+  DistilBertGraph out_;
 };
 
 }  // namespace

@@ -8,21 +8,26 @@
 // MatMul(x, Transpose(W[out, in])) or Gemm; a LayerNorm is LayerNormalization or its decomposition
 // (ReduceMean, Sub, Pow, ReduceMean, Add eps, Sqrt, Div, Mul gamma, Add beta). Whatever hangs off the
 // encoder (classifier heads) is ignored.
+#include <string>
+
 #include "model/onnx/onnx_model_file.h"
+#include "model/onnx/proven_value.h"
 #include "model/weights.h"
 
 namespace acgs {
 
 struct DistilBertGraph {
+  // The tensors; config's vocab_size, dim, n_layers, hidden_dim and max_position_embeddings are their
+  // shapes. The other fields are not set here: the graph's evidence for them follows.
   ModelWeights weights;
-  // weights.config.layer_norm_eps was read from the graph: LayerNormalization's epsilon attribute, or the
-  // constant the decomposition adds to the variance (the same in every LayerNorm, else an error).
-  bool eps_in_graph = false;
+  ProvenValue<int> n_heads{"the attention head count"};  // attention_evidence.h, every layer
+  ProvenValue<float> layer_norm_eps{"the LayerNorm epsilon"};  // every LayerNorm
+  ProvenValue<std::string> activation{"the FFN activation"};   // every layer
+  std::string split_reshape;  // layer 0's q head-split Reshape, to name in messages ("" when none)
+  std::string scale_problem;  // the first layer whose attention scale is not 1/sqrt(head_dim); "" if none
 };
 
-// config fields derived from the graph: vocab_size, dim, n_layers, n_heads (from the attention Reshape
-// constants, else dim / 64), hidden_dim, max_position_embeddings, and layer_norm_eps where the graph
-// shows it. Throws Error(kInvalidModel) saying what was found where a DistilBERT part was expected.
+// Throws Error(kInvalidModel) saying what was found where a DistilBERT part was expected.
 DistilBertGraph match_distilbert(const OnnxModelFile& file);
 
 }  // namespace acgs

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "common/short_number.h"
 #include "model/config.h"
 #include "model/onnx/distilbert_graph.h"
 #include "model/onnx/onnx_model_file.h"
@@ -19,15 +18,30 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 // Every tensor has the shape the config implies and holds finite values.
-void validate(const ModelWeights& w, const std::string& where, const std::string& config_source) {
+void validate(const ModelWeights& w, const std::string& where) {
   for (const ConstTensorSlot& slot : tensor_slots(w)) {
     if (slot.tensor->shape != slot.shape || static_cast<int64_t>(slot.tensor->data.size()) != slot.tensor->numel())
       fail(ErrorKind::kInvalidModel, where + ": weight for '" + slot.name + "' has shape " +
-                                         shape_string(slot.tensor->shape) + " but " + config_source + " implies " +
+                                         shape_string(slot.tensor->shape) + " but the config implies " +
                                          shape_string(slot.shape) + "; the graph and the config disagree");
     for (float v : slot.tensor->data)
       if (!std::isfinite(v))
         fail(ErrorKind::kInvalidModel, where + ": weight for '" + slot.name + "' holds a non-finite value");
+  }
+}
+
+// config.json's sizes must be the ones the graph's tensors have.
+void check_sizes(const ModelConfig& graph, const ModelConfig& file, const std::string& where,
+                 const std::string& config_json) {
+  const std::pair<const char*, int ModelConfig::*> fields[] = {
+      {"vocab_size", &ModelConfig::vocab_size}, {"dim", &ModelConfig::dim},
+      {"n_layers", &ModelConfig::n_layers}, {"hidden_dim", &ModelConfig::hidden_dim},
+      {"max_position_embeddings", &ModelConfig::max_position_embeddings}};
+  for (const auto& [name, field] : fields) {
+    ProvenValue<int> size(name);
+    size.add(graph.*field, "the graph's tensors");
+    size.add(file.*field, config_json);
+    size.value(where, "", "fix " + config_json + " or re-export the model");
   }
 }
 
@@ -36,30 +50,43 @@ void validate(const ModelWeights& w, const std::string& where, const std::string
 ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std::filesystem::path& config_json) {
   const OnnxModelFile file(onnx_file);
   DistilBertGraph graph = match_distilbert(file);
-  ModelWeights& weights = graph.weights;
-  std::string config_source = "the graph";
+  ModelConfig& config = graph.weights.config;
+  const std::string where = file.where();
+  const std::string fix = "put the model's config.json (with n_heads, as optimum exports it) beside " +
+                          onnx_file.filename().string();
+  std::string conflict = "re-export the model";
   if (!config_json.empty()) {
-    // config.json beside the model wins for what the graph cannot show (pad id, head count); the eps the
-    // graph computes with must agree with it.
+    // config.json beside the model is one more source for each value; pad_token_id only it can state (it
+    // enters no computation: padding is masked).
+    const std::string source = config_json.string();
     const ModelConfig from_file = load_config(config_json);
-    if (graph.eps_in_graph && from_file.layer_norm_eps != weights.config.layer_norm_eps)
-      fail(ErrorKind::kInvalidModel, file.where() + ": the graph's LayerNorms use eps " +
-                                         short_number(weights.config.layer_norm_eps) + " but " +
-                                         config_json.string() + " says layer_norm_eps " +
-                                         short_number(from_file.layer_norm_eps) +
-                                         "; fix the config or re-export the model");
-    weights.config = from_file;
-    config_source = config_json.string();
+    check_sizes(config, from_file, where, source);
+    graph.n_heads.add(from_file.n_heads, source + " n_heads");
+    graph.layer_norm_eps.add(from_file.layer_norm_eps, source + " (model_type distilbert: LayerNorm eps 1e-12)");
+    graph.activation.add(from_file.activation, source + " activation");
+    config.pad_token_id = from_file.pad_token_id;
+    conflict = "fix " + source + " or re-export the model";
   }
-  if (weights.config.n_layers != static_cast<int>(weights.layers.size()))
-    fail(ErrorKind::kInvalidModel, file.where() + ": the graph has " + std::to_string(weights.layers.size()) +
-                                       " encoder layers but " + config_source + " says " +
-                                       std::to_string(weights.config.n_layers));
-  if (weights.config.n_heads < 1 || weights.config.dim % weights.config.n_heads != 0)
-    fail(ErrorKind::kInvalidModel, file.where() + ": " + std::to_string(weights.config.n_heads) +
-                                       " attention heads do not divide dim " + std::to_string(weights.config.dim));
-  validate(weights, file.where(), config_source);
-  weights.sha256 = file.sha256();
+  const std::string split = graph.split_reshape.empty() ? "no head-split Reshape of q was found"
+                                                        : "the head-split Reshape '" + graph.split_reshape + "'";
+  config.n_heads = graph.n_heads.value(
+      where,
+      split + " states neither n_heads nor head_dim as a constant or as dim // constant, and no constant "
+              "1/sqrt(head_dim) scales the attention scores; " + fix,
+      conflict);
+  if (config.dim % config.n_heads != 0)
+    fail(ErrorKind::kInvalidModel, where + ": " + std::to_string(config.n_heads) +
+                                       " attention heads do not divide dim " + std::to_string(config.dim));
+  if (!graph.scale_problem.empty())
+    fail(ErrorKind::kInvalidModel, where + ": " + graph.scale_problem +
+                                       "; acgs-infer computes softmax(q·kᵀ / sqrt(head_dim)) and cannot run it");
+  config.layer_norm_eps = graph.layer_norm_eps.value(where, fix, conflict);
+  config.activation = graph.activation.value(where, fix, conflict);
+  if (config.activation != "gelu")
+    fail(ErrorKind::kInvalidModel, where + ": the FFN activation is " + config.activation +
+                                       "; acgs-infer runs exact (erf) GELU only");
+  validate(graph.weights, where);
+  graph.weights.sha256 = file.sha256();
   return std::move(graph.weights);
 }
 

@@ -10,11 +10,12 @@
 
 namespace acgs {
 
-// `config_json` may be empty: the shapes then come from the graph (dim, layers, hidden_dim, vocab,
-// positions; heads from the attention Reshape constants, else dim / 64; LayerNorm eps where the graph
-// shows it). Throws Error(kInvalidModel) saying what was found when the file is not a readable DistilBERT
-// encoder graph, or when config_json's layer_norm_eps differs from the graph's. weights.sha256 is the
-// digest of the .onnx file.
+// Every configuration value is proven, never guessed (proven_value.h): sizes from the tensors' shapes,
+// n_heads from the attention graph (attention_evidence.h), LayerNorm eps and activation from the nodes
+// computing them, and `config_json` (may be empty: optimum puts config.json beside model.onnx) as one more
+// source of each. Throws Error(kInvalidModel) saying what was found when the file is not a readable
+// DistilBERT encoder graph, when a value has no source (naming the head-split Reshape and asking for
+// config.json), or when two sources disagree. weights.sha256 is the digest of the .onnx file.
 ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std::filesystem::path& config_json);
 
 }  // namespace acgs
