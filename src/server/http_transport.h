@@ -31,7 +31,7 @@ namespace acgs::server {
 
 struct TransportLimits {
   int io_threads = 1;
-  int max_connections = 10000;
+  int max_connections = 16384;
   std::chrono::milliseconds idle_timeout{5000};
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{10000};

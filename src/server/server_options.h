@@ -29,7 +29,7 @@ struct ServerOptions {
   double drain_timeout_s = 30;
   bool access_log = true;
   // Connection limits (see http_transport.h): open connections, and the deadlines that bound slow clients.
-  int max_connections = 10000;
+  int max_connections = 16384;
   double keep_alive_timeout_s = 5;    // idle: a new connection's first byte, and between requests
   double header_timeout_s = 10;
   double body_timeout_s = 10;
