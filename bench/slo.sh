@@ -92,7 +92,7 @@ for config in $CONFIGS; do
   for rate in $RATES; do
     j=$("$GEN" --port "$port" --rate "$rate" --seconds "$SECONDS_PER_RATE" --path "$path" --bodies "$bodies")
     row "$backend $path" "$rate" "$j"; record "$backend $path" "$rate" "$j"
-    ok=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(int(d["errors"]==0 and d["p99_ms"]<=5.0))' "$j")
+    ok=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(int(d["errors"]==0 and d["p99_ms"] is not None and d["p99_ms"]<=5.0))' "$j")
     [[ "$ok" == 1 ]] && capacity[$config]=$rate
   done
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
@@ -112,7 +112,8 @@ fig, ax = plt.subplots(figsize=(8, 5))
 for config in dict.fromkeys(r["config"] for r in rows if "rate" in r):
     pts = sorted((r for r in rows if r.get("config") == config and "rate" in r), key=lambda r: r["rate"])
     for key, style in (("p50_ms", ":"), ("p99_ms", "-")):
-        ax.plot([p["rate"] for p in pts], [p[key] for p in pts], style, marker="o", label=f"{config} {key[:3]}")
+        pts_ok = [p for p in pts if p[key] is not None]
+        ax.plot([p["rate"] for p in pts_ok], [p[key] for p in pts_ok], style, marker="o", label=f"{config} {key[:3]}")
 ax.axhline(5, color="red", linewidth=0.8, label="SLO: P99 5 ms")
 ax.set_xlabel("offered requests/s (open-loop, Poisson)"); ax.set_ylabel("latency ms (from scheduled send)")
 ax.set_yscale("log"); ax.grid(True, which="both", alpha=0.3); ax.legend(fontsize=7)

@@ -351,11 +351,14 @@ class LoadGen {
       kinds += (kinds.empty() ? "" : ", ") + ("\"" + kind + "\": " + std::to_string(n));
     }
     const double done = static_cast<double>(latencies_.size());
+    // JSON has no NaN: percentiles of no successful request are null.
+    const auto ms = [](double v) { return std::isnan(v) ? std::string("null") : std::to_string(v); };
     std::printf("{\"offered_rps\": %.1f, \"achieved_rps\": %.1f, \"ok\": %zu, \"errors\": %ld, \"error_kinds\": {%s}, "
-                "\"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"max_ms\": %.3f, "
+                "\"p50_ms\": %s, \"p90_ms\": %s, \"p99_ms\": %s, \"p999_ms\": %s, \"max_ms\": %s, "
                 "\"connections\": %zu}\n",
-                o_.rate, done / seconds, latencies_.size(), errors, kinds.c_str(), pct(50), pct(90), pct(99), pct(99.9),
-                latencies_.empty() ? std::nan("") : latencies_.back(), peak_connections_);
+                o_.rate, done / seconds, latencies_.size(), errors, kinds.c_str(), ms(pct(50)).c_str(),
+                ms(pct(90)).c_str(), ms(pct(99)).c_str(), ms(pct(99.9)).c_str(),
+                ms(latencies_.empty() ? std::nan("") : latencies_.back()).c_str(), peak_connections_);
   }
 
   Options o_;

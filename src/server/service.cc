@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "backend/cpu/thread_pool.h"
 #include "common/error.h"
 #include "scorer/engine_embedder.h"
 #include "scorer/scoring_config.h"
@@ -18,11 +17,7 @@ constexpr int kWarmupLengths[] = {16, 32, 64, 128};
 EngineOptions engine_options(const ServerOptions& o) {
   EngineOptions e;
   e.backend = o.backend;
-  // By default the engine leaves the I/O threads a core of their own. Measured on the 2-core VM (cpu-int8,
-  // /v1/score at 500 requests/s): with a 2-thread pool both pool threads ended up on one vCPU (the other
-  // idle) and each I/O wake-up preempted one of them while the other spun at the region's barrier, p99
-  // 410 ms; with 1 engine thread beside the I/O thread, p99 24 ms (bench/slo.sh, README "Latency under load").
-  e.threads = o.threads > 0 ? o.threads : std::max(1, cpu::physical_cores() - o.http_threads);
+  e.threads = o.threads;
   e.token_budget = o.max_batch_tokens;
   return e;
 }
