@@ -51,7 +51,7 @@ with open(sys.argv[2], "w") as f:
 PY
 
 echo "load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), backend $BACKEND, wrk -c $CONC -d ${DURATION}s"
-printf "%-6s %10s %9s %9s %7s %14s %7s\n" model rps p50_ms p99_ms errors engine_texts/s ratio
+printf "%-6s %8s %10s %9s %9s %7s %14s %7s\n" model threads rps p50_ms p99_ms errors engine_texts/s ratio
 for preset in $PRESETS; do
   model="$work/$preset"
   "$BIN" synth --preset "$preset" --out "$model" >/dev/null
@@ -65,13 +65,15 @@ for preset in $PRESETS; do
     sleep 0.1
   done
   port=$(grep -o '"url":"http://127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$')
+  # The in-process peer runs the engine with the server's own thread count (serve leaves the I/O thread a core).
+  threads=$(curl -s "http://127.0.0.1:$port/v1/status" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["threads"])')
   result=$(wrk -t 2 -c "$CONC" -d "${DURATION}s" --timeout 30s -s "$work/post.lua" "http://127.0.0.1:$port" | grep RESULT)
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
-  engine=$("$RATE" "$model" "$BACKEND" "$work/texts.txt" 64 "$DURATION" | grep -o '"texts_per_s": [0-9.]*' | grep -o '[0-9.]*$')
+  engine=$("$RATE" "$model" "$BACKEND" "$work/texts.txt" 64 "$DURATION" "$threads" | grep -o '"texts_per_s": [0-9.]*' | grep -o '[0-9.]*$')
   rps=$(sed 's/.*rps=\([0-9.]*\).*/\1/' <<<"$result")
   p50=$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' <<<"$result")
   p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' <<<"$result")
   errors=$(sed 's/.*errors=\([0-9]*\).*/\1/' <<<"$result")
   ratio=$(awk -v a="$rps" -v b="$engine" 'BEGIN { printf "%.2f", a / b }')
-  printf "%-6s %10s %9s %9s %7s %14s %7s\n" "$preset" "$rps" "$p50" "$p99" "$errors" "$engine" "$ratio"
+  printf "%-6s %8s %10s %9s %9s %7s %14s %7s\n" "$preset" "$threads" "$rps" "$p50" "$p99" "$errors" "$engine" "$ratio"
 done

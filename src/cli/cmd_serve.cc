@@ -80,8 +80,8 @@ void register_serve(CLI::App& app) {
                   "replica (scoring continues with local state, flagged in /health, while Redis is unreachable)")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads,
-                  "engine CPU threads (0 = physical cores; on a 2-core machine --threads 1 keeps a core for the "
-                  "I/O thread, which holds the tail latency at high request rates: README \"Latency under load\")")->capture_default_str();
+                  "engine CPU threads (0 = physical cores minus --http-threads, at least 1: the I/O threads keep a "
+                  "core of their own; README \"Latency under load\")")->capture_default_str();
   cmd->add_option("--http-threads", o.http_threads,
                   "I/O threads (event loops) serving every connection; connections never hold a thread")
       ->capture_default_str();

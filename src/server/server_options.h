@@ -15,7 +15,7 @@ struct ServerOptions {
   std::string state = "memory";
   std::string host = "127.0.0.1";
   int port = 8080;                 // 0 = any free port
-  int threads = 0;                 // engine CPU threads; 0 = physical cores
+  int threads = 0;                 // engine CPU threads; 0 = physical cores minus http_threads (>= 1)
   int http_threads = 1;            // I/O threads (event loops) serving every connection
   int max_batch_tokens = 16384;
   int max_batch_requests = 256;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backend/cpu/thread_pool.h"
 #include "common/error.h"
 #include "scorer/engine_embedder.h"
 #include "scorer/scoring_config.h"
@@ -17,7 +18,12 @@ constexpr int kWarmupLengths[] = {16, 32, 64, 128};
 EngineOptions engine_options(const ServerOptions& o) {
   EngineOptions e;
   e.backend = o.backend;
-  e.threads = o.threads;
+  // By default the engine leaves the I/O threads a core of their own. Measured on the 2-core VM (bench/slo.sh,
+  // cpu-int8, /v1/score): with a 2-thread pool beside the I/O thread both pool threads ended up on one vCPU
+  // (the other idle) and every I/O wake-up stalled a parallel region, p50 64 ms at 25 requests/s; with 1
+  // engine thread, p50 2.9 ms and P99 24 ms at 500 requests/s. Bulk throughput is then one core's
+  // (README "Latency under load"); --threads N overrides.
+  e.threads = o.threads > 0 ? o.threads : std::max(1, cpu::physical_cores() - o.http_threads);
   e.token_budget = o.max_batch_tokens;
   return e;
 }
