@@ -227,9 +227,15 @@ InfoFamily& MetricsRegistry::info(const std::string& name, const std::string& he
   return get_or_add<InfoFamily>(name, help, std::move(labels));
 }
 
+void MetricsRegistry::add_collector(std::function<void()> refresh) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(refresh));
+}
+
 std::string MetricsRegistry::render() const {
   std::string out;
   std::lock_guard lock(mu_);
+  for (const auto& refresh : collectors_) refresh();
   for (const auto& f : families_) f->render(out);
   return out;
 }

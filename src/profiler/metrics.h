@@ -7,6 +7,7 @@
 // reference (children live as long as the registry and never move).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -146,6 +147,11 @@ class MetricsRegistry {
                              std::vector<double> upper_bounds);
   InfoFamily& info(const std::string& name, const std::string& help, std::vector<std::string> labels);
 
+  // Runs `refresh` at the start of every render(), for values read from the system at scrape time
+  // (process metrics) rather than updated as events happen. It runs under the registry's lock, so
+  // collectors never race each other; it may update metrics but must not register any.
+  void add_collector(std::function<void()> refresh);
+
   // The whole registry in the Prometheus text format, families in registration order.
   std::string render() const;
 
@@ -155,6 +161,7 @@ class MetricsRegistry {
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<FamilyBase>> families_;
+  std::vector<std::function<void()>> collectors_;
 };
 
 // Text-format building blocks, exposed for tests and for writers of other exposition endpoints.

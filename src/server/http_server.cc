@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "engine/engine.h"
+#include "profiler/process_metrics.h"
 #include "server/access_log.h"
 #include "server/api_error.h"
 #include "server/request_parse.h"
@@ -141,6 +142,7 @@ HttpServer::HttpServer(const ServerOptions& options)
       service_(std::make_unique<Service>(options_, registry_,
                                          [this](std::function<void()> fn) { transport_->post(std::move(fn)); })) {
   export_limits(metrics_.limits, options_);
+  profiler::register_process_metrics(registry_);
   // Every series a dashboard plots exists before the first request.
   for (const std::string& endpoint : known_paths()) {
     metrics_.request_duration.with({endpoint});

@@ -1,6 +1,7 @@
 // The real HTTP server (in-process, loopback, free port) with the tiny model: every endpoint, every error
 // status, and /health still 200 after each bad request. Embeddings are checked against Engine::embed on
 // the same model (the engine itself is checked against PyTorch in tests/engine and tests/backend).
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -74,6 +75,19 @@ TEST_F(ServerHttp, HealthInfoStatusMetrics) {
   EXPECT_NE(metrics->body.find("acgs2_model_inference_total{model_name=\"distilbert\"}"), std::string::npos);
   EXPECT_NE(metrics->body.find("acgs2_http_requests_total{endpoint=\"/info\",status=\"200\"}"), std::string::npos);
   EXPECT_NE(metrics->body.find("# TYPE acgs2_batch_tokens histogram"), std::string::npos);
+}
+
+TEST(ServerMetrics, ProcessMetricsBeforeTheFirstRequest) {
+  TestServer s;
+  const auto m = s.client().Get("/metrics");  // the server's first request
+  ASSERT_TRUE(m);
+  EXPECT_GT(metric_value(m->body, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(metric_value(m->body, "process_cpu_seconds_total"), 0);  // warm-up ran the model
+  EXPECT_GE(metric_value(m->body, "process_open_fds"), 4);           // stdio and the listening socket
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double start = metric_value(m->body, "process_start_time_seconds");
+  EXPECT_LE(start, now + 1);
+  EXPECT_GT(start, now - 24 * 3600);
 }
 
 TEST_F(ServerHttp, EmbedMatchesEngine) {
