@@ -13,7 +13,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-onnx
   python3-pip python3-setuptools python3-wheel python3-venv
-  wrk redis-server nginx python3-matplotlib
+  wrk redis-server nginx python3-matplotlib prometheus
 )
 
 missing=()
