@@ -3,7 +3,7 @@
 
 Hermetic: the replica (tiny synthesized model, port 0) and Debian's prometheus run as the current user on
 loopback out of a temp directory and are stopped (by pid) at the end. The scrape config gives the replica
-expected_backend="cuda" (it runs the reference backend), adds a target nobody listens on (up == 0) and the
+expected_backend="cuda-fp16" (it runs the reference backend), adds a target nobody listens on (up == 0) and the
 replica gets a Redis nobody listens on, a 10 ms batch delay and --max-concurrent-requests 1 under three
 concurrent clients: so the alerts' conditions hold and their expressions return data.
 
@@ -117,7 +117,7 @@ scrape_configs:
   - job_name: acgs-infer
     static_configs:
       - targets: ["127.0.0.1:{replica_port}"]
-        labels: {{expected_backend: cuda}}
+        labels: {{expected_backend: cuda-fp16}}
       - targets: ["127.0.0.1:{free_port()}"]
 """)
     procs.spawn("prometheus", ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
