@@ -3,7 +3,9 @@
 // those texts (same model, backend and threads as `serve`, mean pooling, L2-normalized):
 //   batch-1 latency: one text per call, cycling over the messages, p50/p99 over --samples calls;
 //   saturated rate: batches of --batch texts back to back for --seconds.
-// usage: server_slo_peer MODEL_DIR BACKEND BODIES_FILE [SAMPLES=300] [BATCH=32] [SECONDS=5]
+// usage: server_slo_peer MODEL_DIR BACKEND BODIES_FILE [SAMPLES=300] [BATCH=32] [SECONDS=5] [GAP_MS=0]
+//   GAP_MS > 0 sleeps that long before each batch-1 call (the idle gaps of a low request rate);
+//   PEER_THREADS=N in the environment sets the engine threads (default: physical cores).
 // Prints one JSON line: {"batch1_p50_ms", "batch1_p99_ms", "saturated_msgs_per_s", "mean_tokens"}.
 #include <algorithm>
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -20,15 +23,17 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: server_slo_peer MODEL_DIR BACKEND BODIES_FILE [SAMPLES=300] [BATCH=32] [SECONDS=5]\n");
+    std::fprintf(stderr, "usage: server_slo_peer MODEL_DIR BACKEND BODIES_FILE [SAMPLES=300] [BATCH=32] [SECONDS=5] [GAP_MS=0]\n");
     return 2;
   }
   try {
     acgs::EngineOptions options;
     options.backend = argv[2];
+    if (const char* t = std::getenv("PEER_THREADS")) options.threads = std::atoi(t);
     const int samples = argc > 4 ? std::stoi(argv[4]) : 300;
     const int batch = argc > 5 ? std::stoi(argv[5]) : 32;
     const double seconds = argc > 6 ? std::stod(argv[6]) : 5;
+    const double gap_ms = argc > 7 ? std::stod(argv[7]) : 0;
     const auto engine = acgs::Engine::open(argv[1], options);
     engine->require_backend();
     std::vector<std::string> texts;
@@ -47,6 +52,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < texts.size(); ++i) engine->embed(std::span(&texts[i], 1), embed);  // warm-up
     std::vector<double> ms;
     for (int i = 0; i < samples; ++i) {
+      if (gap_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(gap_ms));
       const auto t0 = Clock::now();
       engine->embed(std::span(&texts[size_t(i) % texts.size()], 1), embed);
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

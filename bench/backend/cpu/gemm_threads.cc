@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "backend/cpu/kernels.h"
@@ -31,13 +32,17 @@ double wall_ms(ThreadPool& pool, const Shape& s, const std::vector<float>& a, co
   const size_t c_size = size_t(s.m) * w.padded_n();
   const auto t0 = std::chrono::steady_clock::now();
   if (s.per_thread) {
-    pool.parallel_for(pool.size(), [&](int begin, int end, int) {
-      for (int t = begin; t < end; ++t) {
-        for (int rep = 0; rep < 200; ++rep) {
-          kernels.gemm_f32(a.data(), s.m, s.k, w, 0, w.n_panels(), {}, c.data() + t * c_size, w.padded_n());
-        }
+    // Its own threads, not the pool's: the pool lets whoever arrives first take every chunk, and this
+    // shape needs each of the pool's threads busy at once.
+    const auto run = [&](int t) {
+      for (int rep = 0; rep < 200; ++rep) {
+        kernels.gemm_f32(a.data(), s.m, s.k, w, 0, w.n_panels(), {}, c.data() + t * c_size, w.padded_n());
       }
-    });
+    };
+    std::vector<std::thread> others;
+    for (int t = 1; t < pool.size(); ++t) others.emplace_back(run, t);
+    run(0);
+    for (auto& t : others) t.join();
   } else {
     pool.parallel_for(w.n_panels(), [&](int begin, int end, int) {
       kernels.gemm_f32(a.data(), s.m, s.k, w, begin, end, {}, c.data(), w.padded_n());

@@ -46,32 +46,40 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_chunks(int worker) {
-  const auto run = [this, worker](int64_t chunk) {
-    const int begin = static_cast<int>(n_ * chunk / chunks_);
-    const int end = static_cast<int>(n_ * (chunk + 1) / chunks_);
+  uint64_t section = section_.load(std::memory_order_acquire);
+  for (;;) {
+    const int64_t next = section & 0xffff, chunks = (section >> 16) & 0xffff;
+    if (next >= chunks) return;
+    if (!section_.compare_exchange_weak(section, section + 1, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+      continue;
+    }
+    // The section cannot end before this chunk is counted done, so task_ and n_ are still its own.
+    const int begin = static_cast<int>(n_ * next / chunks), end = static_cast<int>(n_ * (next + 1) / chunks);
     if (begin < end) (*task_)(begin, end, worker);
-  };
-  if (worker < chunks_) run(worker);
-  for (int chunk; (chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed)) < chunks_;) run(chunk);
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done_.notify_one();
+    section = section_.load(std::memory_order_acquire);
+  }
 }
 
 void ThreadPool::parallel_for(int n, const Task& task) {
   if (n <= 0) return;
   std::lock_guard lock(call_mutex_);
-  task_ = &task;
-  n_ = n;
   if (workers_.empty()) {
     task(0, n, 0);
     return;
   }
-  chunks_ = std::min(n, kChunksPerWorker * size());
-  // Published to the workers by the generation bump below (release), like task_ and n_.
-  next_chunk_.store(std::min(chunks_, size()), std::memory_order_relaxed);
-  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  const int chunks = std::min({n, kChunksPerWorker * size(), 0xffff});
+  task_ = &task;
+  n_ = n;
+  done_.store(0, std::memory_order_relaxed);
+  const uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  // The release publishes task_, n_ and done_ to whoever claims a chunk of this section.
+  section_.store(uint64_t(generation) << 32 | uint64_t(chunks) << 16, std::memory_order_release);
+  generation_.store(generation, std::memory_order_release);
   generation_.notify_all();
   run_chunks(0);
-  spin_then_wait(pending_, [](int v) { return v == 0; });
+  spin_then_wait(done_, [chunks](int v) { return v == chunks; });
 }
 
 void ThreadPool::worker_loop(int worker) {
@@ -82,7 +90,6 @@ void ThreadPool::worker_loop(int worker) {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
     run_chunks(worker);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }
 
