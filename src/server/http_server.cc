@@ -264,7 +264,11 @@ int HttpServer::start() {
   return port_;
 }
 
-void HttpServer::wait_ready() { warmup_done_.get(); }
+void HttpServer::wait_ready() {
+  // Joined, not only awaited: a caller counting threads once ready must not see the warm-up's still exiting.
+  if (warmup_.joinable()) warmup_.join();
+  warmup_done_.get();
+}
 
 bool HttpServer::shutdown(std::chrono::duration<double> drain_timeout) {
   if (!started_) return true;

@@ -38,7 +38,7 @@ class HttpServer {
   // Throws Error(kUnavailable) when the address cannot be bound.
   int start();
   int port() const { return port_; }
-  // Blocks until warm-up finished; rethrows its error.
+  // Blocks until warm-up finished and its thread exited; rethrows its error. Call from start()'s thread.
   void wait_ready();
   // Stops accepting, waits up to drain_timeout for in-flight requests; true when all finished.
   bool shutdown(std::chrono::duration<double> drain_timeout);
