@@ -10,6 +10,9 @@ namespace {
 
 using nlohmann::json;
 
+constexpr const char* kHowToFix =
+    "fix the file (transformers writes it with save_pretrained) or delete it to use BERT's uncased defaults";
+
 // BertTokenizer and the transformers tokenizers that are BertTokenizer with another name.
 constexpr std::array<std::string_view, 4> kBertClasses = {"BertTokenizer", "BertTokenizerFast", "DistilBertTokenizer",
                                                           "DistilBertTokenizerFast"};
@@ -34,9 +37,7 @@ std::string flag(const std::optional<bool>& value) {
 std::optional<TokenizerConfig> read_tokenizer_config(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / "tokenizer_config.json";
   if (!std::filesystem::is_regular_file(path)) return std::nullopt;
-  const JsonFields f(path.string(),
-                     "fix the file (transformers writes it with save_pretrained) or delete it to use BERT's "
-                     "uncased defaults");
+  const JsonFields f(path.string(), kHowToFix);
   const json root = f.parse_object();
   TokenizerConfig config;
   config.source = f.source();
@@ -53,18 +54,25 @@ std::optional<TokenizerConfig> read_tokenizer_config(const std::filesystem::path
   config.pad_token = special_token(f, root, "pad_token", config.pad_token);
   config.cls_token = special_token(f, root, "cls_token", config.cls_token);
   config.mask_token = special_token(f, root, "mask_token", config.mask_token);
-  const auto cls = f.get_or<std::string>(root, "tokenizer_class", "tokenizer_config", "BertTokenizer");
-  bool known = false;
-  for (const std::string_view name : kBertClasses) known |= cls == name;
-  if (!known) {
-    f.bad("tokenizer_config.tokenizer_class", "is \"" + cls +
-                                                  "\", not a BERT WordPiece tokenizer (BertTokenizer, "
-                                                  "DistilBertTokenizer); acgs-infer runs BERT WordPiece only");
-  }
+  config.tokenizer_class = f.get_or<std::string>(root, "tokenizer_class", "tokenizer_config", "BertTokenizer");
+  config.do_basic_tokenize = f.get_or(root, "do_basic_tokenize", "tokenizer_config", true);
   return config;
 }
 
-NormalizerOptions config_normalizer(const TokenizerConfig& config) {
+NormalizerOptions vocab_txt_normalizer(const TokenizerConfig& config) {
+  const auto refuse = [&](const std::string& field, const std::string& problem) {
+    fail(ErrorKind::kInvalidModel, config.source + ": tokenizer_config." + field + " " + problem +
+                                       "; acgs-infer builds BERT WordPiece tokenizers from vocab.txt (use a "
+                                       "tokenizer.json, or fix the file)");
+  };
+  bool known = false;
+  for (const std::string_view name : kBertClasses) known |= config.tokenizer_class == name;
+  if (!known) {
+    refuse("tokenizer_class",
+           "is \"" + config.tokenizer_class + "\", not a BERT WordPiece tokenizer (BertTokenizer, DistilBertTokenizer)");
+  }
+  // Without basic tokenization transformers' slow and fast BERT tokenizers split text differently.
+  if (!config.do_basic_tokenize) refuse("do_basic_tokenize", "is false, which acgs-infer does not support");
   NormalizerOptions n;
   n.clean_text = true;
   n.lowercase = config.do_lower_case.value_or(true);

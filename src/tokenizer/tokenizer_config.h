@@ -22,15 +22,19 @@ struct TokenizerConfig {
   std::string pad_token = "[PAD]";
   std::string cls_token = "[CLS]";
   std::string mask_token = "[MASK]";
+  std::string tokenizer_class = "BertTokenizer";
+  bool do_basic_tokenize = true;
 };
 
 // dir/tokenizer_config.json, or nullopt when there is none. Throws Error(kInvalidModel) naming the field
-// when it is malformed or names a tokenizer_class that is not BERT WordPiece.
+// when it is malformed.
 std::optional<TokenizerConfig> read_tokenizer_config(const std::filesystem::path& dir);
 
-// The BertNormalizer that BertConverter builds: absent keys take BertTokenizer's defaults (do_lower_case
-// true, tokenize_chinese_chars true, strip_accents null = do_lower_case); clean_text is always on.
-NormalizerOptions config_normalizer(const TokenizerConfig& config);
+// The BertNormalizer that BertConverter builds beside vocab.txt: absent keys take BertTokenizer's defaults
+// (do_lower_case true, tokenize_chinese_chars true, strip_accents null = do_lower_case); clean_text is always
+// on. Throws Error(kInvalidModel) when the config is not for BERT WordPiece (tokenizer_class,
+// do_basic_tokenize false): only tokenizer.json could say how to tokenize then.
+NormalizerOptions vocab_txt_normalizer(const TokenizerConfig& config);
 
 // Throws Error(kInvalidModel) when a flag the config states contradicts tokenizer.json's normalizer.
 void check_config_agrees(const TokenizerConfig& config, const NormalizerOptions& normalizer,

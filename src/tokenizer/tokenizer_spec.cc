@@ -12,6 +12,10 @@ namespace {
 
 using nlohmann::json;
 
+constexpr const char* kHowToFix =
+    "acgs-infer reads BERT WordPiece tokenizer.json files (WordPiece model, BertNormalizer, BertPreTokenizer, "
+    "BertProcessing) as HF tokenizers writes them";
+
 int32_t token_id(const TokenizerSpec& spec, const std::string& token) {
   for (const auto& [content, id] : spec.added_tokens) {
     if (content == token) return id;
@@ -115,9 +119,7 @@ void read_post_processor(const JsonFields& f, TokenizerSpec& spec, const json& p
 }  // namespace
 
 TokenizerSpec load_tokenizer_json(const std::filesystem::path& path) {
-  const JsonFields f(path.string(),
-                     "acgs-infer reads BERT WordPiece tokenizer.json files (WordPiece model, BertNormalizer, "
-                     "BertPreTokenizer, BertProcessing) as HF tokenizers writes them");
+  const JsonFields f(path.string(), kHowToFix);
   const json root = f.parse_object();
   TokenizerSpec spec;
   spec.source = f.source();
@@ -159,7 +161,7 @@ TokenizerSpec load_vocab_txt(const std::filesystem::path& path) {
   }
   if (spec.vocab.empty()) fail(ErrorKind::kInvalidModel, spec.source + ": the vocabulary is empty");
   const TokenizerConfig config = read_tokenizer_config(path.parent_path()).value_or(TokenizerConfig{});
-  spec.normalizer = config_normalizer(config);
+  spec.normalizer = vocab_txt_normalizer(config);
   spec.wordpiece.unk_token = config.unk_token;
   // What transformers' BertConverter adds: the special tokens the vocabulary has, matched on the raw text.
   for (const auto* special : {&config.unk_token, &config.sep_token, &config.cls_token, &config.pad_token,

@@ -201,6 +201,9 @@ TEST(Tokenizer, TokenizerConfigSpecialTokensAndClass) {
   std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "MPNetTokenizer"})";
   EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
   EXPECT_NE(message.find("tokenizer_class is \"MPNetTokenizer\""), std::string::npos) << message;
+  std::ofstream(dir / "tokenizer_config.json") << R"({"do_basic_tokenize": false})";
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("do_basic_tokenize is false"), std::string::npos) << message;
   std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": "yes"})";
   EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
   EXPECT_NE(message.find("do_lower_case has the wrong type"), std::string::npos) << message;
