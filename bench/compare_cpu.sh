@@ -104,12 +104,12 @@ print("x ORT(8): the peer's best p50 / ours over the rounds; med: the median ove
 
 # A forward pass streams every encoder weight once; for short texts that, not the FLOPs, sets the floor.
 params = 6 * (4 * 768 * 768 + 2 * 768 * 3072)
-for name, engine, nbytes in [("fp32", "cpu", 4), ("int8", "cpu-int8", 1)]:
+for name, engine, peer, nbytes in [("fp32", "cpu", "onnxruntime", 4), ("int8", "cpu-int8", "onnxruntime-int8", 1)]:
     floor = params * nbytes / (read_gbs * 1e9) * 1e3
     at16 = best[(engine, 1, 16)]
     print(f"{name} weights {params * nbytes / 1e6:.0f} MB at {read_gbs:.1f} GB/s (read_bandwidth {threads}): "
           f"{floor:.2f} ms floor; 1 x 16 runs at {100 * floor / at16:.0f}% of it, "
-          f"so at most {best[('onnxruntime', 1, 16)] / floor:.2f}x ORT there")
+          f"so at most {best[(peer, 1, 16)] / floor:.2f}x {peer} there")
 
 print(f"int8 accuracy vs ORT fp32 on {accuracy[0]['texts']} texts (bench/parity_texts.jsonl, bench/int8_accuracy.py):")
 print(f"{'engine':>18} | {'worst 1-cos':>11} | {'max abs':>8}")
