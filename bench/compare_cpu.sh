@@ -55,15 +55,18 @@ for round in $(seq "$ROUNDS"); do
   echo "compare_cpu: round $round of $ROUNDS done (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 done
 PEAK_CORE=$("$BUILD/fma_peak" 2>/dev/null)
+# vpdpbusd's peak (0 without AVX-512 VNNI): both int8 engines run their GEMMs on it here.
+PEAK_I8_CORE=$("$BUILD/fma_peak" vnni 2>/dev/null || echo 0)
 READ_GBS=$("$BUILD/read_bandwidth" "$THREADS" 2>/dev/null)
 ACCURACY=$WORK/accuracy.jsonl
 $PY bench/int8_accuracy.py --bin "$BIN" --model "$MODEL" --onnx "$ONNX" --onnx-int8 "$ONNX_INT8" \
   --texts bench/parity_texts.jsonl > "$ACCURACY"
 
-$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" "$ACCURACY" <<'PY'
+$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" "$ACCURACY" "$PEAK_I8_CORE" <<'PY'
 import json, statistics, sys
 results, peak_core, threads, read_gbs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 accuracy = [json.loads(line) for line in open(sys.argv[5])]
+peak_i8 = float(sys.argv[6]) * threads
 best = {}  # (engine, batch, tokens) -> best p50 over rounds
 rounds = {}  # (engine, batch, tokens) -> p50 of each round, in order
 for line in open(results):
@@ -79,6 +82,8 @@ def flops(tokens, d=768, h=3072, layers=6):
 
 peak = peak_core * threads
 print(f"threads={threads}  fp32 FMA peak {peak:.0f} GFLOP/s ({peak_core:.1f} per core, fma_peak)")
+if peak_i8 > 0:
+    print(f"int8 (vpdpbusd) peak {peak_i8:.0f} GOP/s (fma_peak vnni); i8 %: ORT8's and ours, all FLOPs counted as int8")
 print("cpu x ORT: over ORT fp32; int8 x ORT8: cpu-int8 over ORT's dynamic int8")
 
 
@@ -89,7 +94,7 @@ def median_ratio(peer, engine, batch, tokens):
     return statistics.median(o / e for o, e in pairs)
 
 print(f"{'input':>10} | {'ORT ms':>8} | {'cpu ms':>8} {'x ORT':>6} {'med':>6} | {'ORT8 ms':>8} | {'int8 ms':>8} "
-      f"{'x ORT8':>6} {'med':>6} | cpu % peak")
+      f"{'x ORT8':>6} {'med':>6} | cpu % peak | i8 % peak")
 for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
     ort = best[("onnxruntime", batch, tokens)]
     ort8 = best[("onnxruntime-int8", batch, tokens)]
@@ -98,8 +103,10 @@ for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
     frac = batch * flops(tokens) / (cpu * 1e-3) / (peak * 1e9)
     med_cpu = median_ratio("onnxruntime", "cpu", batch, tokens)
     med_i8 = median_ratio("onnxruntime-int8", "cpu-int8", batch, tokens)
+    i8_frac = (lambda ms: f"{100 * batch * flops(tokens) / (ms * 1e-3) / (peak_i8 * 1e9):3.0f}%") if peak_i8 else (
+        lambda ms: "  -")
     print(f"{batch:>3} x {tokens:<4} | {ort:8.2f} | {cpu:8.2f} {ort / cpu:5.2f}x {med_cpu:5.2f}x | {ort8:8.2f} "
-          f"| {i8:8.2f} {ort8 / i8:5.2f}x {med_i8:5.2f}x | {100 * frac:5.1f}%")
+          f"| {i8:8.2f} {ort8 / i8:5.2f}x {med_i8:5.2f}x | {100 * frac:8.1f}%  | {i8_frac(ort8)} {i8_frac(i8)}")
 print("x ORT(8): the peer's best p50 / ours over the rounds; med: the median over rounds of the same-round ratio")
 
 # A forward pass streams every encoder weight once; for short texts that, not the FLOPs, sets the floor.
