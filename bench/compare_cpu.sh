@@ -3,10 +3,12 @@
 #
 # Exports the synthetic base model (distilbert-base-uncased shapes, seed 0) to ONNX with the PyTorch
 # reference (tools/oracle/export_onnx.py), then times, round-robin per configuration, ONNX Runtime
-# (tools/oracle/ort_bench.js, npm onnxruntime-node, graph optimizations on) and `acgs-infer bench` for
-# cpu and cpu-int8, on batch 1 × {16, 64, 128} tokens and batch 8 × 64 tokens. Prints a table of p50 ms,
-# speed-ups over ORT (best of the rounds, and the median of the same-round ratios), the fraction of the fp32
-# FMA peak reached, and the weight-stream floor of short texts.
+# (tools/oracle/ort_bench.js, npm onnxruntime-node, graph optimizations on) on that model and on its dynamic
+# int8 rewrite (tools/oracle/quantize_onnx_int8.py: what ORT's quantize_dynamic emits), and `acgs-infer bench`
+# for cpu and cpu-int8, on batch 1 × {16, 64, 128} tokens and batch 8 × 64 tokens. Prints a table of p50 ms,
+# speed-ups over ORT fp32 (cpu) and ORT int8 (cpu-int8) (best of the rounds, and the median of the same-round
+# ratios), the fraction of the fp32 FMA peak reached, the weight-stream floor of short texts, and both int8
+# engines' error against ORT fp32 on bench/parity_texts.jsonl (bench/int8_accuracy.py).
 #
 # Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer, fma_peak and read_bandwidth built)
 # Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (4: each configuration is timed ROUNDS times,
@@ -28,18 +30,23 @@ done
 mkdir -p "$WORK"
 MODEL=$WORK/synth-base-seed0
 ONNX=$WORK/synth-base-seed0.onnx
+ONNX_INT8=$WORK/synth-base-seed0-int8.onnx
 [ -f "$MODEL/model.safetensors" ] || "$BIN" synth --preset base --seed 0 --out "$MODEL" >&2
 [ -f "$ONNX" ] || $PY tools/oracle/export_onnx.py --model "$MODEL" --output "$ONNX"
+[ -f "$ONNX_INT8" ] || $PY tools/oracle/quantize_onnx_int8.py --input "$ONNX" --output "$ONNX_INT8" >&2
 
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 ABS_ONNX=$(realpath "$ONNX")
+ABS_ONNX_INT8=$(realpath "$ONNX_INT8")
 for round in $(seq "$ROUNDS"); do
   for config in "1 16,64,128" "8 64"; do
     set -- $config
     batch=$1 seqs=$2
     (cd tools/oracle && node ort_bench.js --model "$ABS_ONNX" --seqs "$seqs" --batch "$batch" --samples "$SAMPLES" \
       --warmup "$WARMUP" --threads "$THREADS") >> "$RESULTS"
+    (cd tools/oracle && node ort_bench.js --model "$ABS_ONNX_INT8" --seqs "$seqs" --batch "$batch" --samples "$SAMPLES" \
+      --warmup "$WARMUP" --threads "$THREADS" --name onnxruntime-int8) >> "$RESULTS"
     for backend in cpu cpu-int8; do
       "$BIN" bench --model "$MODEL" --backend "$backend" --seqs "$seqs" --batch "$batch" --samples "$SAMPLES" \
         --warmup "$WARMUP" --threads "$THREADS" --op forward >> "$RESULTS"
@@ -48,11 +55,18 @@ for round in $(seq "$ROUNDS"); do
   echo "compare_cpu: round $round of $ROUNDS done (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 done
 PEAK_CORE=$("$BUILD/fma_peak" 2>/dev/null)
+# vpdpbusd's peak (0 without AVX-512 VNNI): both int8 engines run their GEMMs on it here.
+PEAK_I8_CORE=$("$BUILD/fma_peak" vnni 2>/dev/null || echo 0)
 READ_GBS=$("$BUILD/read_bandwidth" "$THREADS" 2>/dev/null)
+ACCURACY=$WORK/accuracy.jsonl
+$PY bench/int8_accuracy.py --bin "$BIN" --model "$MODEL" --onnx "$ONNX" --onnx-int8 "$ONNX_INT8" \
+  --texts bench/parity_texts.jsonl > "$ACCURACY"
 
-$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" <<'PY'
+$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" "$ACCURACY" "$PEAK_I8_CORE" <<'PY'
 import json, statistics, sys
 results, peak_core, threads, read_gbs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+accuracy = [json.loads(line) for line in open(sys.argv[5])]
+peak_i8 = float(sys.argv[6]) * threads
 best = {}  # (engine, batch, tokens) -> best p50 over rounds
 rounds = {}  # (engine, batch, tokens) -> p50 of each round, in order
 for line in open(results):
@@ -68,32 +82,44 @@ def flops(tokens, d=768, h=3072, layers=6):
 
 peak = peak_core * threads
 print(f"threads={threads}  fp32 FMA peak {peak:.0f} GFLOP/s ({peak_core:.1f} per core, fma_peak)")
+if peak_i8 > 0:
+    print(f"int8 (vpdpbusd) peak {peak_i8:.0f} GOP/s (fma_peak vnni); i8 %: ORT8's and ours, all FLOPs counted as int8")
+print("cpu x ORT: over ORT fp32; int8 x ORT8: cpu-int8 over ORT's dynamic int8")
 
 
-def median_ratio(engine, batch, tokens):
-    """Median over rounds of ORT's p50 / the engine's p50 in the same round: robust to a round that caught
+def median_ratio(peer, engine, batch, tokens):
+    """Median over rounds of the peer's p50 / the engine's p50 in the same round: robust to a round that caught
     the host in a fast or slow phase, which the best-of columns are not."""
-    pairs = zip(rounds[("onnxruntime", batch, tokens)], rounds[(engine, batch, tokens)])
+    pairs = zip(rounds[(peer, batch, tokens)], rounds[(engine, batch, tokens)])
     return statistics.median(o / e for o, e in pairs)
 
-print(f"{'input':>10} | {'ORT ms':>8} | {'cpu ms':>8} {'x ORT':>6} {'med':>6} | {'int8 ms':>8} {'x ORT':>6} {'med':>6} "
-      f"| cpu % peak")
+print(f"{'input':>10} | {'ORT ms':>8} | {'cpu ms':>8} {'x ORT':>6} {'med':>6} | {'ORT8 ms':>8} | {'int8 ms':>8} "
+      f"{'x ORT8':>6} {'med':>6} | cpu % peak | i8 % peak")
 for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
     ort = best[("onnxruntime", batch, tokens)]
+    ort8 = best[("onnxruntime-int8", batch, tokens)]
     cpu = best[("cpu", batch, tokens)]
     i8 = best[("cpu-int8", batch, tokens)]
     frac = batch * flops(tokens) / (cpu * 1e-3) / (peak * 1e9)
-    med_cpu, med_i8 = median_ratio("cpu", batch, tokens), median_ratio("cpu-int8", batch, tokens)
-    print(f"{batch:>3} x {tokens:<4} | {ort:8.2f} | {cpu:8.2f} {ort / cpu:5.2f}x {med_cpu:5.2f}x "
-          f"| {i8:8.2f} {ort / i8:5.2f}x {med_i8:5.2f}x | {100 * frac:5.1f}%")
-print("x ORT: ORT's best p50 / ours over the rounds; med: the median over rounds of the same-round ratio")
+    med_cpu = median_ratio("onnxruntime", "cpu", batch, tokens)
+    med_i8 = median_ratio("onnxruntime-int8", "cpu-int8", batch, tokens)
+    i8_frac = (lambda ms: f"{100 * batch * flops(tokens) / (ms * 1e-3) / (peak_i8 * 1e9):3.0f}%") if peak_i8 else (
+        lambda ms: "  -")
+    print(f"{batch:>3} x {tokens:<4} | {ort:8.2f} | {cpu:8.2f} {ort / cpu:5.2f}x {med_cpu:5.2f}x | {ort8:8.2f} "
+          f"| {i8:8.2f} {ort8 / i8:5.2f}x {med_i8:5.2f}x | {100 * frac:8.1f}%  | {i8_frac(ort8)} {i8_frac(i8)}")
+print("x ORT(8): the peer's best p50 / ours over the rounds; med: the median over rounds of the same-round ratio")
 
 # A forward pass streams every encoder weight once; for short texts that, not the FLOPs, sets the floor.
 params = 6 * (4 * 768 * 768 + 2 * 768 * 3072)
-for name, engine, nbytes in [("fp32", "cpu", 4), ("int8", "cpu-int8", 1)]:
+for name, engine, peer, nbytes in [("fp32", "cpu", "onnxruntime", 4), ("int8", "cpu-int8", "onnxruntime-int8", 1)]:
     floor = params * nbytes / (read_gbs * 1e9) * 1e3
     at16 = best[(engine, 1, 16)]
     print(f"{name} weights {params * nbytes / 1e6:.0f} MB at {read_gbs:.1f} GB/s (read_bandwidth {threads}): "
           f"{floor:.2f} ms floor; 1 x 16 runs at {100 * floor / at16:.0f}% of it, "
-          f"so at most {best[('onnxruntime', 1, 16)] / floor:.2f}x ORT there")
+          f"so at most {best[(peer, 1, 16)] / floor:.2f}x {peer} there")
+
+print(f"int8 accuracy vs ORT fp32 on {accuracy[0]['texts']} texts (bench/parity_texts.jsonl, bench/int8_accuracy.py):")
+print(f"{'engine':>18} | {'worst 1-cos':>11} | {'max abs':>8}")
+for a in accuracy:
+    print(f"{a['engine']:>18} | {a['worst_1_minus_cos']:11.2e} | {a['max_abs']:8.4f}")
 PY

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // ONNX Runtime (npm onnxruntime-node, CPU) latency on the same synthetic input as `acgs-infer bench`: `batch`
 // sequences of exactly N tokens ([CLS] w.. [SEP], ids from the same LCG), graph optimizations on (all),
-// intraOpNumThreads = --threads, one inter-op thread. Prints one JSON object shaped like `acgs-infer bench`.
+// intraOpNumThreads = --threads, one inter-op thread. Prints one JSON object shaped like `acgs-infer bench`,
+// its "backend" --name (default onnxruntime; bench/compare_cpu.sh names the int8 model's runs onnxruntime-int8).
 //
 // Usage (from tools/oracle): node ort_bench.js --model model.onnx --seqs 16,64,128 --batch 1 --samples 50
-//                            --warmup 5 --threads 2
+//                            --warmup 5 --threads 2 [--name onnxruntime]
 'use strict';
 const ort = require('onnxruntime-node');
 
 function parseArgs(argv) {
-  const opts = { seqs: '16,64,128', batch: 1, samples: 50, warmup: 5, threads: 2, vocab: 30522 };
+  const opts = { seqs: '16,64,128', batch: 1, samples: 50, warmup: 5, threads: 2, vocab: 30522, name: 'onnxruntime' };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in opts) && key !== 'model') throw new Error(`unknown option ${argv[i]}`);
-    opts[key] = key === 'model' || key === 'seqs' ? argv[i + 1] : Number(argv[i + 1]);
+    opts[key] = ['model', 'seqs', 'name'].includes(key) ? argv[i + 1] : Number(argv[i + 1]);
   }
   if (!opts.model) throw new Error('--model FILE.onnx is required');
   return opts;
@@ -51,7 +52,7 @@ async function main() {
     interOpNumThreads: 1,
     executionMode: 'sequential',
   });
-  const out = { backend: 'onnxruntime', threads: opts.threads, batch: opts.batch, samples: opts.samples,
+  const out = { backend: opts.name, threads: opts.threads, batch: opts.batch, samples: opts.samples,
                 warmup: opts.warmup, ms: {} };
   for (const n of opts.seqs.split(',').map(Number)) {
     const dims = [opts.batch, n];

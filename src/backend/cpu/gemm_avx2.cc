@@ -5,10 +5,11 @@
 // L1 while up to kMc rows of A use it. Each C element is summed over k in increasing order, one k-block
 // after the other, whatever the panel/row split: bitwise reproducible across threads.
 //
-// int8: 7-bit u8 activations × 7-bit int8 weights, eight k at a time: two vpmaddubsw (int16 sums of two
-// products each) added in int16, exact since 4 · 127 · 63 < 2^15, then vpmaddwd by 1 into exact int32 (k up
-// to 2^31 / (127 · 63) ≈ 268k cannot overflow); the activation zero point is removed and the sums scaled
-// back to fp32 by a_scale[row] · w_scale[col].
+// int8: 7-bit u8 activations × 8-bit int8 weights, eight k at a time: each vpmaddubsw gives int16 sums of two
+// products, exact since 2 · 127 · 127 < 2^15 (two of them added in int16 would not be: the weights use all of
+// int8 so that every kernel set shares them, see kWeightLevelsI8), and each goes through vpmaddwd by 1 into
+// exact int32 (k up to 2^31 / (127 · 127) ≈ 133k cannot overflow); the activation zero point is removed and
+// the sums scaled back to fp32 by a_scale[row] · w_scale[col].
 #include <immintrin.h>
 
 #include <algorithm>
@@ -88,9 +89,9 @@ constexpr MicroF32 kMicroF32[kMr + 1] = {nullptr,         micro_f32<1>, micro_f3
                                          micro_f32<4>,    micro_f32<5>, micro_f32<6>};
 
 // Rows [row, row + MR) × panel `panel`, all of k: per step of two k quads, vpmaddubsw multiplies each
-// quad's u8 activations by the panel's int8 weights into int16 pair sums, the two are added in int16
-// (exact, see kWeightLevelsI8) and vpmaddwd by 1 adds the pairs into int32; then the zero point and both
-// scales are applied before the epilogue.
+// quad's u8 activations by the panel's int8 weights into int16 pair sums and vpmaddwd by 1 adds the pairs
+// into int32 (four multiply-pipe uops per 64 multiply-adds); then the zero point and both scales are applied
+// before the epilogue.
 template <int MR>
 void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int panel, float* c, int ldc,
               const Epilogue& ep, const float* residual, const Prefetch& pf) {
@@ -105,17 +106,18 @@ void micro_i8(const QuantizedRows& a, int row, const PackedMatrixI8& w, int pane
     if (pf.start != 0) prefetch_step(pf, kq / 2);
     const __m256i* bv = reinterpret_cast<const __m256i*>(b + kq * 64);
     const __m256i b0 = _mm256_loadu_si256(bv), b1 = _mm256_loadu_si256(bv + 1);
+    const __m256i b2 = _mm256_loadu_si256(bv + 2), b3 = _mm256_loadu_si256(bv + 3);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
       int32_t quad[2];
       std::memcpy(quad, q + size_t(r) * a.ld + 4 * kq, sizeof(quad));
       const __m256i av0 = _mm256_set1_epi32(quad[0]), av1 = _mm256_set1_epi32(quad[1]);
-      const __m256i s0 =
-          _mm256_add_epi16(_mm256_maddubs_epi16(av0, b0), _mm256_maddubs_epi16(av1, _mm256_loadu_si256(bv + 2)));
-      const __m256i s1 =
-          _mm256_add_epi16(_mm256_maddubs_epi16(av0, b1), _mm256_maddubs_epi16(av1, _mm256_loadu_si256(bv + 3)));
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(s0, ones));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(s1, ones));
+      const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(av0, b0), ones),
+                                          _mm256_madd_epi16(_mm256_maddubs_epi16(av1, b2), ones));
+      const __m256i s1 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(av0, b1), ones),
+                                          _mm256_madd_epi16(_mm256_maddubs_epi16(av1, b3), ones));
+      acc[r][0] = _mm256_add_epi32(acc[r][0], s0);
+      acc[r][1] = _mm256_add_epi32(acc[r][1], s1);
     }
   }
   const __m256 ws0 = _mm256_loadu_ps(w.scale.data() + col), ws1 = _mm256_loadu_ps(w.scale.data() + col + 8);

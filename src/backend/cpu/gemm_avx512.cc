@@ -8,10 +8,11 @@
 // L1, and at k = 3072 the 16 rows, 12 KiB apart, all fall in the same L1 set. Same FMAs in the same k order
 // per C element as the AVX2 kernel, so the results are bitwise equal.
 //
-// int8: the same packed weights, quantized activations and exact int32 sums as the AVX2 kernel (gemm_avx2.cc),
-// so the two give bitwise identical results: here one vpdpbusd multiplies a quad of u8 activations by a
-// 16-column panel row of int8 weights and adds the four products into int32, 64 multiply-adds per
-// instruction where AVX2 needs three multiply-pipe uops (two vpmaddubsw and a vpmaddwd) per 64.
+// int8: the same packed weights and exact int32 sums as the AVX2 kernel (gemm_avx2.cc), so given the same
+// quantized activations the two give bitwise identical results (tested): here one vpdpbusd multiplies a quad
+// of u8 activations by a 16-column panel row of int8 weights and adds the four products into int32, 64
+// multiply-adds per instruction where AVX2 needs four multiply-pipe uops. No int16 step, so the activations
+// use all 8 bits here (kActivationLevelsU8) where the AVX2 set has 7.
 #include <immintrin.h>
 
 #include <cstdint>

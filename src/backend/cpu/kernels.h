@@ -40,7 +40,7 @@ struct QuantizedRows {
 // The same GEMM on quantized activations: c ≈ epilogue(((q - zero)·scale) · Wᵀ + bias).
 using GemmI8 = void (*)(const QuantizedRows& a, int m, const PackedMatrixI8& w, int p0, int p1, const Epilogue& ep,
                         float* c, int ldc);
-// Per row: scale[r], zero[r] and q from row_quantization(min, max); columns k..padded_k_i8(k) are zeroed
+// Per row: scale[r], zero[r] and q from row_quantization(min, max, the set's activation_levels); columns k..padded_k_i8(k) are zeroed
 // (their weights are 0, so any value would do, but the buffer stays deterministic).
 using QuantizeRows = void (*)(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, float* scale, int32_t* zero);
 // In place per row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance, like torch).
@@ -59,6 +59,7 @@ inline int attention_scratch_floats(int len, int head_dim) {
 
 struct CpuKernels {
   const char* isa;
+  int activation_levels;  // the largest quantized activation its gemm_i8 sums exactly (packed_matrix.h)
   GemmF32 gemm_f32;
   GemmI8 gemm_i8;
   QuantizeRows quantize_rows;

@@ -63,7 +63,7 @@ void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, f
   for (int r = 0; r < m; ++r) {
     const float* row = x + size_t(r) * ldx;
     const auto [lo, hi] = std::minmax_element(row, row + k);
-    const RowQuantization rq = row_quantization(*lo, *hi);
+    const RowQuantization rq = row_quantization(*lo, *hi, kActivationLevelsU8);
     scale[r] = rq.scale;
     zero[r] = rq.zero;
     uint8_t* out = q + size_t(r) * ldq;
@@ -117,6 +117,6 @@ void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int
 
 }  // namespace
 
-const CpuKernels kGenericKernels{"generic", gemm_f32, gemm_i8, quantize_rows, layer_norm, attention};
+const CpuKernels kGenericKernels{"generic", kActivationLevelsU8, gemm_f32, gemm_i8, quantize_rows, layer_norm, attention};
 
 }  // namespace acgs::cpu

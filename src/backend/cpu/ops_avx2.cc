@@ -32,21 +32,22 @@ std::pair<float, float> min_max(const float* x, int n) {
   return {l, h};
 }
 
+template <int kLevels>
 void quantize_rows(const float* x, int m, int k, int ldx, uint8_t* q, int ldq, float* scale, int32_t* zero) {
   for (int r = 0; r < m; ++r) {
     const float* row = x + size_t(r) * ldx;
     uint8_t* out = q + size_t(r) * ldq;
     const auto [lo, hi] = min_max(row, k);
-    const RowQuantization rq = row_quantization(lo, hi);
+    const RowQuantization rq = row_quantization(lo, hi, kLevels);
     scale[r] = rq.scale;
     zero[r] = rq.zero;
     const __m256 inv = _mm256_set1_ps(rq.inv);
     const __m256i zp = _mm256_set1_epi32(rq.zero);
-    const __m128i levels = _mm_set1_epi8(kActivationLevelsI8);
+    const __m128i levels = _mm_set1_epi8(static_cast<char>(kLevels));
     int j = 0;
     for (; j + 8 <= k; j += 8) {
       // cvtps rounds to nearest even like nearbyint; packs/packus saturate to [0, 255] and min to
-      // [0, kActivationLevelsI8] like the clamp.
+      // [0, kLevels] like the clamp.
       const __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + j), inv)), zp);
       const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm_min_epu8(_mm_packus_epi16(words, words), levels));
@@ -241,10 +242,10 @@ void attention(const float* qkv, int ld_qkv, int len, int dim, int head_dim, int
 
 namespace acgs::cpu {
 
-const CpuKernels kAvx2Kernels{"avx2", avx2::gemm_f32, avx2::gemm_i8, avx2::quantize_rows, avx2::layer_norm,
-                              avx2::attention};
+const CpuKernels kAvx2Kernels{"avx2",          kActivationLevelsU7, avx2::gemm_f32, avx2::gemm_i8,
+                              avx2::quantize_rows<kActivationLevelsU7>, avx2::layer_norm, avx2::attention};
 // The AVX2 row kernels with the AVX-512 GEMMs (gemm_avx512.cc); only selected after a run-time check.
-const CpuKernels kAvx512VnniKernels{"avx512-vnni", avx512::gemm_f32, avx512::gemm_i8, avx2::quantize_rows,
-                                    avx2::layer_norm, avx2::attention};
+const CpuKernels kAvx512VnniKernels{"avx512-vnni", kActivationLevelsU8, avx512::gemm_f32, avx512::gemm_i8,
+                                    avx2::quantize_rows<kActivationLevelsU8>, avx2::layer_norm, avx2::attention};
 
 }  // namespace acgs::cpu

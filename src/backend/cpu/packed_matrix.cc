@@ -46,19 +46,18 @@ PackedMatrixI8 pack_i8(const float* w, const float* b, int n, int k) {
   return p;
 }
 
-RowQuantization row_quantization(float lo, float hi) {
+RowQuantization row_quantization(float lo, float hi, int levels) {
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
-  if (!(hi > lo)) return {1.0f, 0.0f, 0};  // an all-zero row: every q is 0, the zero point
-  const float levels = kActivationLevelsI8;
-  const float inv = levels / (hi - lo);
-  return {(hi - lo) / levels, inv, static_cast<int32_t>(std::nearbyint(-lo * inv))};
+  if (!(hi > lo)) return {1.0f, 0.0f, 0, levels};  // an all-zero row: every q is 0, the zero point
+  const float top = float(levels);
+  const float inv = top / (hi - lo);
+  return {(hi - lo) / top, inv, static_cast<int32_t>(std::nearbyint(-lo * inv)), levels};
 }
 
 uint8_t RowQuantization::quantize(float x) const {
   // fmin/fmax, not std::clamp: a NaN becomes the top level instead of undefined behaviour in the conversion.
-  const float top = kActivationLevelsI8;
-  return static_cast<uint8_t>(std::fmax(0.0f, std::fmin(top, std::nearbyint(x * inv) + float(zero))));
+  return static_cast<uint8_t>(std::fmax(0.0f, std::fmin(float(top), std::nearbyint(x * inv) + float(zero))));
 }
 
 }  // namespace acgs::cpu

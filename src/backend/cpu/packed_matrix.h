@@ -25,11 +25,14 @@ struct PackedMatrix {
   int padded_n() const { return n_panels() * kPanel; }
 };
 
-// Largest |int8 weight| and largest quantized activation: 7 bits each, so that the AVX2 kernel can add two
-// vpmaddubsw results (each an int16 sum of two activation × weight products) in int16 and still be exact:
-// 4 · 127 · 63 = 32004 < 2^15. That takes 3 multiply-pipe uops per 64 multiply-adds instead of 4.
-inline constexpr int kWeightLevelsI8 = 63;
-inline constexpr int kActivationLevelsI8 = 127;
+// Largest |int8 weight|: the full symmetric int8 range, as ONNX Runtime's per-channel dynamic quantization.
+// The largest quantized activation is the kernel set's (CpuKernels::activation_levels): 255 where the
+// integer sums are exact for any u8 × s8 product (VNNI's vpdpbusd adds four products straight into int32,
+// and the portable kernels), 127 for the AVX2 kernel, whose vpmaddubsw sums two products in int16:
+// 2 · 127 · 127 = 32258 < 2^15 is exact, 2 · 255 · 127 would saturate. The weights are the same for all sets.
+inline constexpr int kWeightLevelsI8 = 127;
+inline constexpr int kActivationLevelsU8 = 255;
+inline constexpr int kActivationLevelsU7 = 127;
 // The int8 kernel consumes k in steps of 8 (two quads), so k is padded with zeros to a multiple of 8.
 inline int padded_k_i8(int k) { return round_up(k, 8); }
 
@@ -51,19 +54,20 @@ struct PackedMatrixI8 {
   int padded_n() const { return n_panels() * kPanel; }
 };
 
-// Activations are quantized per row, asymmetric: x ≈ (q - zero) · scale, q in [0, kActivationLevelsI8], with the row's
+// Activations are quantized per row, asymmetric: x ≈ (q - zero) · scale, q in [0, top], with the row's
 // range widened to include 0 so that 0 is exact. Computed the same way by every kernel set (scale and
 // zero from one function; q = nearbyint(x · inv) + zero, clamped), so they all quantize identically.
 struct RowQuantization {
   float scale;
   float inv;  // 1 / scale, 0 for an all-zero row
   int32_t zero;
+  int32_t top;  // the largest level (the kernel set's activation_levels)
 
   // One value (vector kernels do the same in their lanes). Out of line on purpose: an inline function
   // would also be compiled in the AVX2 translation units, and the linker could keep that copy for all.
   uint8_t quantize(float x) const;
 };
-RowQuantization row_quantization(float lo, float hi);
+RowQuantization row_quantization(float lo, float hi, int levels);
 
 // w: [n, k] row-major (HF layout), b: [n]. Several matrices with the same k can be stacked along n
 // (the merged QKV projection) by passing their rows and biases concatenated.

@@ -3,6 +3,7 @@
 // row, and sequences of 1 and 512 tokens.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -114,12 +115,12 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
       x[size_t(2) * k + j] = -std::fabs(x[size_t(2) * k + j]) - 1;   // all negative: zero point at the top
       if (j % 3 == 0) x[size_t(3) * k + j] = 0.0f;                    // zeros among others stay exact
     }
-    std::vector<Quantized> outputs;
     for (const auto* kernels : cpu::supported_kernels()) {
+      const int top = kernels->activation_levels;
       const Quantized got = quantize(*kernels, x, m, k, ldq);
       EXPECT_EQ(got.zero[0], 0) << kernels->isa;
       EXPECT_EQ(got.zero[1], 0) << kernels->isa;
-      EXPECT_EQ(got.zero[2], cpu::kActivationLevelsI8) << kernels->isa;
+      EXPECT_EQ(got.zero[2], top) << kernels->isa;
       for (int r = 0; r < m; ++r) {
         for (int j = 0; j < k; ++j) {
           const float v = float(int(got.q[size_t(r) * ldq + j]) - got.zero[r]) * got.scale[r];
@@ -128,14 +129,22 @@ TEST(CpuKernels, QuantizeRowsRoundTripsWithinHalfAStep) {
             EXPECT_EQ(got.q[size_t(r) * ldq + j], got.zero[r]) << "0 must be exact";
           }
         }
-        for (int j = 0; j < k; ++j) EXPECT_LE(got.q[size_t(r) * ldq + j], cpu::kActivationLevelsI8);
+        // Vector lanes round and clamp exactly as the one scalar definition (so sets with the same levels
+        // quantize identically, and the int8 results depend on the CPU only through the levels).
+        const float* row = x.data() + size_t(r) * k;
+        const auto [lo, hi] = std::minmax_element(row, row + k);
+        const cpu::RowQuantization rq = cpu::row_quantization(*lo, *hi, top);
+        EXPECT_EQ(got.scale[r], rq.scale) << kernels->isa;
+        EXPECT_EQ(got.zero[r], rq.zero) << kernels->isa;
+        for (int j = 0; j < k; ++j) {
+          EXPECT_EQ(got.q[size_t(r) * ldq + j], rq.quantize(row[j])) << kernels->isa << " k=" << k << " j=" << j;
+          EXPECT_LE(got.q[size_t(r) * ldq + j], top);
+        }
         for (int j = k; j < cpu::padded_k_i8(k); ++j) {
           EXPECT_EQ(got.q[size_t(r) * ldq + j], 0) << "k padded to a multiple of 8 with zeros";
         }
       }
-      outputs.push_back(got);
     }
-    for (const auto& q : outputs) EXPECT_EQ(q, outputs.front()) << "kernels must quantize identically, k=" << k;
   }
 }
 
@@ -145,37 +154,38 @@ TEST(CpuKernels, GemmI8MatchesDequantizedProduct) {
     const auto x = random_floats(size_t(s.m) * s.k, 11), w = random_floats(size_t(s.n) * s.k, 12),
                b = random_floats(s.n, 13);
     const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), s.n, s.k);
-    const Quantized q = quantize(cpu::kGenericKernels, x, s.m, s.k, ldq);
-    // Plain-loop oracle in double over the int8 weights recovered from the per-column scale.
-    std::vector<float> expected(size_t(s.m) * s.n);
-    for (int r = 0; r < s.m; ++r) {
-      for (int col = 0; col < s.n; ++col) {
-        const double ws = packed.scale[col];
-        double acc = 0;
-        for (int kk = 0; kk < s.k; ++kk) {
-          const double wq = std::nearbyint(w[size_t(col) * s.k + kk] / packed.scale[col]);
-          ASSERT_LE(std::fabs(wq), cpu::kWeightLevelsI8);
-          acc += double(int(q.q[size_t(r) * ldq + kk]) - q.zero[r]) * wq;
-        }
-        expected[size_t(r) * s.n + col] = float(acc * q.scale[r] * ws + b[col]);
-      }
-    }
     std::vector<float> exact_fp32(size_t(s.m) * s.n);
     reference::linear(x.data(), s.m, s.k, w.data(), b.data(), s.n, exact_fp32.data());
     for (const auto* kernels : cpu::supported_kernels()) {
+      // Each set gets activations at its own levels (the AVX2 kernel is only exact up to 127).
+      const Quantized q = quantize(*kernels, x, s.m, s.k, ldq);
+      // Plain-loop oracle in double over the int8 weights recovered from the per-column scale.
+      std::vector<float> expected(size_t(s.m) * s.n);
+      for (int r = 0; r < s.m; ++r) {
+        for (int col = 0; col < s.n; ++col) {
+          const double ws = packed.scale[col];
+          double acc = 0;
+          for (int kk = 0; kk < s.k; ++kk) {
+            const double wq = std::nearbyint(w[size_t(col) * s.k + kk] / packed.scale[col]);
+            ASSERT_LE(std::fabs(wq), cpu::kWeightLevelsI8);
+            acc += double(int(q.q[size_t(r) * ldq + kk]) - q.zero[r]) * wq;
+          }
+          expected[size_t(r) * s.n + col] = float(acc * q.scale[r] * ws + b[col]);
+        }
+      }
       const int ldc = packed.padded_n();
       std::vector<float> c(size_t(s.m) * ldc, NAN);
       kernels->gemm_i8(q.rows(), s.m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
       const auto got = strip(c, s.m, s.n, ldc);
       EXPECT_LT(max_abs_diff(got, expected), 1e-5 * std::sqrt(double(s.k)) + 1e-6) << kernels->isa << " k=" << s.k;
-      // Quantization error vs fp32: a few steps of 1/63 of the column ranges and 1/127 of the row ranges,
-      // summed over k.
+      // Quantization error vs fp32: a few steps of 1/127 of the column ranges and 1/127 (AVX2) or 1/255 of
+      // the row ranges, summed over k.
       EXPECT_LT(max_abs_diff(got, exact_fp32), 0.04 * std::sqrt(double(s.k)) + 1e-3) << kernels->isa;
     }
   }
 }
 
-// The largest products the scheme allows (activations at the top level, weights at ±63, same sign
+// The largest products each set allows (activations at its top level, weights at ±127, same sign
 // everywhere) must come out exact: an int16 sum that saturated or wrapped would be off by thousands.
 TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
   const int m = 5, k = 1003, n = 19;
@@ -186,7 +196,7 @@ TEST(CpuKernels, GemmI8ExtremeValuesDoNotSaturate) {
   const cpu::PackedMatrixI8 packed = cpu::pack_i8(w.data(), b.data(), n, k);
   for (const auto* kernels : cpu::supported_kernels()) {
     const Quantized q = quantize(*kernels, x, m, k, cpu::padded_k_i8(k));
-    ASSERT_EQ(q.q[0], cpu::kActivationLevelsI8);
+    ASSERT_EQ(q.q[0], kernels->activation_levels);
     const int ldc = packed.padded_n();
     std::vector<float> c(size_t(m) * ldc, NAN);
     kernels->gemm_i8(q.rows(), m, packed, 0, packed.n_panels(), {}, c.data(), ldc);
