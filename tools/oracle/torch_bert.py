@@ -65,10 +65,13 @@ class BertSelfAttention(nn.Module):
         return context.view(bs, length, dim)
 
 
-class BertSelfOutput(nn.Module):
-    def __init__(self, cfg):
+class DenseAddNorm(nn.Module):
+    """HF's BertSelfOutput (in_features = hidden_size) and BertOutput (in_features = intermediate_size):
+    LayerNorm(dense(hidden) + residual), with their `dense` and `LayerNorm` parameter names."""
+
+    def __init__(self, cfg, in_features):
         super().__init__()
-        self.dense = nn.Linear(cfg["hidden_size"], cfg["hidden_size"])
+        self.dense = nn.Linear(in_features, cfg["hidden_size"])
         self.LayerNorm = nn.LayerNorm(cfg["hidden_size"], eps=cfg.get("layer_norm_eps", 1e-12))
 
     def forward(self, hidden, residual):
@@ -79,7 +82,7 @@ class BertAttention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.self = BertSelfAttention(cfg)
-        self.output = BertSelfOutput(cfg)
+        self.output = DenseAddNorm(cfg, cfg["hidden_size"])
 
     def forward(self, x, mask):
         return self.output(self.self(x, mask), x)
@@ -95,22 +98,12 @@ class BertIntermediate(nn.Module):
         return self.act(self.dense(x))
 
 
-class BertOutput(nn.Module):
-    def __init__(self, cfg):
-        super().__init__()
-        self.dense = nn.Linear(cfg["intermediate_size"], cfg["hidden_size"])
-        self.LayerNorm = nn.LayerNorm(cfg["hidden_size"], eps=cfg.get("layer_norm_eps", 1e-12))
-
-    def forward(self, hidden, residual):
-        return self.LayerNorm(self.dense(hidden) + residual)
-
-
 class BertLayer(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.attention = BertAttention(cfg)
         self.intermediate = BertIntermediate(cfg)
-        self.output = BertOutput(cfg)
+        self.output = DenseAddNorm(cfg, cfg["intermediate_size"])
 
     def forward(self, x, mask):
         attended = self.attention(x, mask)
