@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import acgs_infer
-from conftest import TEXTS, run_cli
+from conftest import BINARY_DIR, TEXTS, run_cli
 
 SOURCE_DIR = Path(os.environ.get("ACGS_SOURCE_DIR", "."))
 PRESETS = {"minilm-l6": 256, "bge-small": 512}  # preset -> its sentence_bert_config.json max_seq_length
@@ -58,3 +58,49 @@ def test_explicit_arguments_override_the_model(preset):
     assert np.abs(np.linalg.norm(raw, axis=1) - 1.0).min() > 1e-3
     with pytest.raises(ValueError, match="pooling"):
         engine.embed(TEXTS[:1], pooling="sum")
+
+
+@pytest.mark.parametrize("backend,gate", [("reference", 1e-4), ("cpu", 1e-3)])
+def test_server_embeddings_match_pytorch(preset, backend, gate, tmp_path):
+    """POST /embed (TEI) and /v1/embeddings (OpenAI) on `serve`: the model's pooling, against PyTorch. Texts
+    stay under the server's 128-token default input limit."""
+    import http.client
+    import socket
+    import time
+
+    model, want = preset
+    short = [t for t in TEXTS if len(t) < 200]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([str(BINARY_DIR / "acgs-infer"), "serve", "--model", model, "--backend", backend,
+                               "--threads", "1", "--port", str(port), "--no-access-log"], stdout=log,
+                              stderr=subprocess.STDOUT)
+
+    def post(path, body):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+
+    try:
+        for _ in range(600):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        rows = [i for i, t in enumerate(TEXTS_LONG) if t in short]
+        status, tei = post("/embed", {"inputs": short})
+        assert status == 200, tei
+        assert np.abs(np.array(tei) - want[rows]).max() <= gate
+        status, openai = post("/v1/embeddings", {"input": short})
+        assert status == 200, openai
+        assert np.abs(np.array([d["embedding"] for d in openai["data"]]) - want[rows]).max() <= gate
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
