@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -127,6 +128,37 @@ INSTANTIATE_TEST_SUITE_P(Presets, BertPresetOracle, ::testing::Values("minilm-l6
                            std::erase(name, '-');
                            return name;
                          });
+
+// BertConfig values the presets do not use: hidden_act gelu_new (tanh) and relu, run unfused by the cpu
+// backend, and a layer_norm_eps other than 1e-12, on the minilm-l6 shape (head_dim 32).
+class BertActivationOracle : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BertActivationOracle, EmbedMatchesPyTorch) {
+  const test::TempDir tmp;
+  const std::string model = (tmp / "bert").string();
+  ASSERT_EQ(test::run_cli("synth --preset minilm-l6 --seed 9 --out " + model, "", tmp.path()).exit_code, 0);
+  std::ifstream config_in(tmp / "bert/config.json");
+  json config = json::parse(config_in);
+  config["hidden_act"] = GetParam();
+  config["layer_norm_eps"] = 1e-6;
+  std::ofstream(tmp / "bert/config.json") << config.dump();
+  std::string input;
+  for (const char* text : {"hello world", "Agent 7 asks for root.", "x"}) input += json{{"text", text}}.dump() + "\n";
+  const test::CliResult ids = test::run_cli("tokenize --model " + model, input, tmp.path());
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  std::ofstream(tmp / "ids.jsonl") << ids.out;
+  const test::TorchOutput torch = test::run_torch_oracle(model, tmp / "ids.jsonl", "--dtype float32");
+  ASSERT_EQ(torch.hidden.size(), 3u);
+  for (const auto& [backend, gate] : {std::pair{"reference", 1e-4}, std::pair{"cpu", 1e-3}}) {
+    const test::CliResult r =
+        test::run_cli("embed --model " + model + " --backend " + backend + " --output hidden", input, tmp.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_LE(test::max_abs_diff(floats_of(r.out, "hidden"), torch.hidden), gate) << backend;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Activations, BertActivationOracle, ::testing::Values("gelu_new", "relu"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace acgs
