@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU backends vs ONNX Runtime on the same machine, model, thread count and input, in one run.
 #
-# Exports the synthetic base model (distilbert-base-uncased shapes, seed 0) to ONNX with the PyTorch
+# Exports a synthetic model (PRESET, default base: distilbert-base-uncased shapes; minilm-l6 for the
+# all-MiniLM-L6-v2 shapes; any `synth` preset; seed 0) to ONNX with the PyTorch
 # reference (tools/oracle/export_onnx.py), then times, round-robin per configuration, ONNX Runtime
 # (tools/oracle/ort_bench.js, npm onnxruntime-node, graph optimizations on) on that model and on its dynamic
 # int8 rewrite (tools/oracle/quantize_onnx_int8.py: what ORT's quantize_dynamic emits), and `acgs-infer bench`
@@ -11,7 +12,7 @@
 # engines' error against ORT fp32 on bench/parity_texts.jsonl (bench/int8_accuracy.py).
 #
 # Usage: bench/compare_cpu.sh [BUILD_DIR]   (default build; needs acgs-infer, fma_peak and read_bandwidth built)
-# Env:   THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (4: each configuration is timed ROUNDS times,
+# Env:   PRESET (base), THREADS (default 2), SAMPLES (30), WARMUP (5), ROUNDS (4: each configuration is timed ROUNDS times,
 #        interleaved across engines, and the best p50 kept, since the machine may be shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ THREADS=${THREADS:-2}
 SAMPLES=${SAMPLES:-30}
 WARMUP=${WARMUP:-5}
 ROUNDS=${ROUNDS:-4}
+PRESET=${PRESET:-base}
 BIN=$BUILD/acgs-infer
 WORK=$BUILD/bench-cpu
 PY=/usr/bin/python3
@@ -28,14 +30,14 @@ for f in "$BIN" "$BUILD/fma_peak" "$BUILD/read_bandwidth"; do
 done
 [ -d tools/oracle/node_modules/onnxruntime-node ] || { echo "compare_cpu: run scripts/setup.sh (npm oracles)" >&2; exit 1; }
 mkdir -p "$WORK"
-MODEL=$WORK/synth-base-seed0
-ONNX=$WORK/synth-base-seed0.onnx
-ONNX_INT8=$WORK/synth-base-seed0-int8.onnx
-[ -f "$MODEL/model.safetensors" ] || "$BIN" synth --preset base --seed 0 --out "$MODEL" >&2
+MODEL=$WORK/synth-$PRESET-seed0
+ONNX=$WORK/synth-$PRESET-seed0.onnx
+ONNX_INT8=$WORK/synth-$PRESET-seed0-int8.onnx
+[ -f "$MODEL/model.safetensors" ] || "$BIN" synth --preset "$PRESET" --seed 0 --out "$MODEL" >&2
 [ -f "$ONNX" ] || $PY tools/oracle/export_onnx.py --model "$MODEL" --output "$ONNX"
 [ -f "$ONNX_INT8" ] || $PY tools/oracle/quantize_onnx_int8.py --input "$ONNX" --output "$ONNX_INT8" >&2
 
-RESULTS=$WORK/results.jsonl
+RESULTS=$WORK/results-$PRESET.jsonl
 : > "$RESULTS"
 ABS_ONNX=$(realpath "$ONNX")
 ABS_ONNX_INT8=$(realpath "$ONNX_INT8")
@@ -62,11 +64,17 @@ ACCURACY=$WORK/accuracy.jsonl
 $PY bench/int8_accuracy.py --bin "$BIN" --model "$MODEL" --onnx "$ONNX" --onnx-int8 "$ONNX_INT8" \
   --texts bench/parity_texts.jsonl > "$ACCURACY"
 
-$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" "$ACCURACY" "$PEAK_I8_CORE" <<'PY'
+$PY - "$RESULTS" "$PEAK_CORE" "$THREADS" "$READ_GBS" "$ACCURACY" "$PEAK_I8_CORE" "$MODEL/config.json" <<'PY'
 import json, statistics, sys
 results, peak_core, threads, read_gbs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 accuracy = [json.loads(line) for line in open(sys.argv[5])]
 peak_i8 = float(sys.argv[6]) * threads
+cfg = json.load(open(sys.argv[7]))
+# DistilBERT's and BERT's names for the encoder's sizes.
+D = cfg.get("dim", cfg.get("hidden_size"))
+H = cfg.get("hidden_dim", cfg.get("intermediate_size"))
+LAYERS = cfg.get("n_layers", cfg.get("num_hidden_layers"))
+print(f"model: {cfg['model_type']} {D} wide, {LAYERS} layers, FFN {H}")
 best = {}  # (engine, batch, tokens) -> best p50 over rounds
 rounds = {}  # (engine, batch, tokens) -> p50 of each round, in order
 for line in open(results):
@@ -76,8 +84,8 @@ for line in open(results):
         best[key] = min(best.get(key, float("inf")), stats["p50"])
         rounds.setdefault(key, []).append(stats["p50"])
 
-def flops(tokens, d=768, h=3072, layers=6):
-    """One forward pass of distilbert-base over one sequence: the GEMMs plus q·kᵀ and p·v."""
+def flops(tokens, d=D, h=H, layers=LAYERS):
+    """One forward pass of the encoder over one sequence: the GEMMs plus q·kᵀ and p·v."""
     return layers * (2 * tokens * (4 * d * d + 2 * d * h) + 4 * tokens * tokens * d)
 
 peak = peak_core * threads
@@ -110,7 +118,7 @@ for batch, tokens in [(1, 16), (1, 64), (1, 128), (8, 64)]:
 print("x ORT(8): the peer's best p50 / ours over the rounds; med: the median over rounds of the same-round ratio")
 
 # A forward pass streams every encoder weight once; for short texts that, not the FLOPs, sets the floor.
-params = 6 * (4 * 768 * 768 + 2 * 768 * 3072)
+params = LAYERS * (4 * D * D + 2 * D * H)
 for name, engine, peer, nbytes in [("fp32", "cpu", "onnxruntime", 4), ("int8", "cpu-int8", "onnxruntime-int8", 1)]:
     floor = params * nbytes / (read_gbs * 1e9) * 1e3
     at16 = best[(engine, 1, 16)]

@@ -161,8 +161,9 @@ class TensorRTOptimizer:
         return self._load(str(self.onnx_path))
 
     def infer(self, text: Union[str, List[str]]) -> np.ndarray:
-        """Mean-pooled embeddings, float32 [number of texts, dim] ([1, dim] for one string, as the seed
-        returned), each text truncated to max_seq_length tokens. Opens the default chain on first use when
+        """Pooled embeddings, float32 [number of texts, dim] ([1, dim] for one string, as the seed
+        returned), each text truncated to max_seq_length tokens: mean-pooled for a plain DistilBERT/BERT
+        directory, pooled and normalized as a sentence-transformers directory declares otherwise. Opens the default chain on first use when
         no engine was loaded."""
         texts = [text] if isinstance(text, str) else list(text)
         for i, t in enumerate(texts):

@@ -10,7 +10,8 @@
 
 namespace acgs {
 
-enum class Pooling { kMean, kCls };
+// kMax: the element-wise maximum over a sequence's tokens (sentence-transformers' pooling_mode_max_tokens).
+enum class Pooling { kMean, kCls, kMax };
 
 struct BackendInfo {
   std::string name;       // "reference", "cpu", "cpu-int8", "cuda-fp32", "cuda-fp16"

@@ -1,5 +1,6 @@
 #include "backend/pooling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -51,12 +52,18 @@ void pool(const TokenBatch& batch, int dim, std::span<const float> hidden, Pooli
   for (int i = 0; i < batch.size(); ++i) {
     float* dst = pooled.data() + size_t(i) * dim;
     const float* src = hidden.data() + size_t(batch.offsets[i]) * dim;
+    const int len = batch.length(i);
     if (pooling == Pooling::kCls) {
       std::copy(src, src + dim, dst);
       continue;
     }
+    if (pooling == Pooling::kMax) {
+      std::copy(src, src + dim, dst);
+      for (int t = 1; t < len; ++t)
+        for (int j = 0; j < dim; ++j) dst[j] = std::max(dst[j], src[size_t(t) * dim + j]);
+      continue;
+    }
     std::vector<double> acc(dim, 0.0);
-    const int len = batch.length(i);
     for (int t = 0; t < len; ++t)
       for (int j = 0; j < dim; ++j) acc[j] += src[size_t(t) * dim + j];
     for (int j = 0; j < dim; ++j) dst[j] = static_cast<float>(acc[j] / len);

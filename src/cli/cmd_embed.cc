@@ -19,9 +19,11 @@ namespace {
 struct EmbedOptions {
   std::string model;
   std::string backend;  // empty: $ACGS_BACKEND, else the engine's fallback chain
-  std::string pooling = "mean";
-  bool normalize = false;
-  int max_length = 128;
+  std::string pooling;  // empty: what the model declares (Engine::embed_defaults)
+  bool normalize = false;     // --normalize
+  bool no_normalize = false;  // --no-normalize; neither: the model's
+  int max_length = 0;  // 0: the model's
+
   std::string output = "embedding";
   int batch_size = 32;
 };
@@ -35,8 +37,12 @@ class Embedder {
     engine_ = Engine::open(options.model, engine_options);
     engine_->require_backend();
     const ModelConfig& config = engine_->config();
-    if (options.max_length < 2 || options.max_length > config.max_position_embeddings)
-      fail(ErrorKind::kInvalidArgument, "--max-length " + std::to_string(options.max_length) +
+    acgs::EmbedOptions defaults = engine_->embed_defaults();
+    pooling_ = options.pooling.empty() ? defaults.pooling : pooling_from_name(options.pooling);
+    normalize_ = options.normalize || (defaults.normalize && !options.no_normalize);
+    if (options_.max_length == 0) options_.max_length = defaults.max_length;
+    if (options_.max_length < 2 || options_.max_length > config.max_position_embeddings)
+      fail(ErrorKind::kInvalidArgument, "--max-length " + std::to_string(options_.max_length) +
                                             " is outside [2, " + std::to_string(config.max_position_embeddings) +
                                             "] (room for [CLS] [SEP], at most the model's positions)");
   }
@@ -97,8 +103,7 @@ class Embedder {
       return;
     }
     std::vector<float> pooled(size_t(batch.size()) * dim);
-    engine_->embed_tokens(batch, options_.pooling == "cls" ? Pooling::kCls : Pooling::kMean, options_.normalize,
-                          pooled);
+    engine_->embed_tokens(batch, pooling_, normalize_, pooled);
     for (int s = 0; s < batch.size(); ++s) {
       std::string& o = out[in_batch[s]];
       o = "{\"embedding\":";
@@ -109,6 +114,8 @@ class Embedder {
 
   EmbedOptions options_;
   std::unique_ptr<Engine> engine_;
+  Pooling pooling_ = Pooling::kMean;
+  bool normalize_ = false;
   std::vector<std::string> pending_;  // input lines read but not answered yet
   long lines_done_ = 0;               // input lines answered so far
 };
@@ -128,12 +135,17 @@ void register_embed(CLI::App& app) {
     for (const auto& n : known_backends()) names += ", " + n;
     return names + "; default: $ACGS_BACKEND, else auto (the best one that works here, see `acgs-infer status`)";
   }());
-  cmd->add_option("--pooling", opts->pooling, "mean (over the tokens) or cls (the first token)")
-      ->check(CLI::IsMember({"mean", "cls"}))
-      ->capture_default_str();
-  cmd->add_flag("--normalize", opts->normalize, "L2-normalize each embedding");
-  cmd->add_option("--max-length", opts->max_length, "truncate each text to this many tokens, [CLS] and [SEP] included")
-      ->capture_default_str();
+  cmd->add_option("--pooling", opts->pooling,
+                  "mean (over the tokens), cls (the first token) or max (per dimension); default: what the model's "
+                  "sentence-transformers files declare, else mean")
+      ->check(CLI::IsMember({"mean", "cls", "max"}));
+  CLI::Option* normalize = cmd->add_flag(
+      "--normalize", opts->normalize, "L2-normalize each embedding; default: when the model declares a Normalize module");
+  cmd->add_flag("--no-normalize", opts->no_normalize, "do not L2-normalize, whatever the model declares")
+      ->excludes(normalize);
+  cmd->add_option("--max-length", opts->max_length,
+                  "truncate each text to this many tokens, [CLS] and [SEP] included; default: the model's "
+                  "sentence_bert_config.json max_seq_length, else 128");
   cmd->add_option("--output", opts->output, "embedding (pooled, one vector per text) or hidden (one vector per token)")
       ->check(CLI::IsMember({"embedding", "hidden"}))
       ->capture_default_str();

@@ -17,9 +17,13 @@ void register_synth(CLI::App& app) {
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
       app.add_subcommand("synth",
-                         "Write a Hugging Face format DistilBERT model directory (config.json, model.safetensors, "
-                         "vocab.txt, tokenizer.json) with deterministic random weights");
-  cmd->add_option("--preset", opts->preset, "tiny (dim 64, 2 layers) or base (distilbert-base-uncased shapes)")
+                         "Write a Hugging Face format model directory (config.json, model.safetensors, vocab.txt, "
+                         "tokenizer.json; the BERT presets also the sentence-transformers files) with deterministic "
+                         "random weights");
+  cmd->add_option("--preset", opts->preset,
+                  "DistilBERT: tiny (dim 64, 2 layers) or base (distilbert-base-uncased shapes); BERT with "
+                  "sentence-transformers files: minilm-l6 (384, 6 layers), bge-small (384, 12 layers), bert-base "
+                  "(768, 12 layers)")
       ->required()
       ->check(CLI::IsMember(synth_preset_names()));
   cmd->add_option("--seed", opts->seed, "PRNG seed; the same seed gives byte-identical weights")

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -27,6 +28,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& model, const EngineOptio
   std::unique_ptr<Engine> engine(new Engine());
   engine->options_ = options;
   engine->files_ = loaded.files;
+  engine->sentence_ = loaded.sentence;
   engine->sha256_ = loaded.weights->sha256;
   engine->weights_ = loaded.weights;
   engine->tokenizer_ = loaded.tokenizer;
@@ -42,6 +44,23 @@ Engine::~Engine() = default;
 std::string Engine::active_backend() const { return active_; }
 
 const ModelConfig& Engine::config() const { return weights_->config; }
+
+Pooling pooling_from_name(const std::string& name) {
+  if (name == "mean") return Pooling::kMean;
+  if (name == "cls") return Pooling::kCls;
+  if (name == "max") return Pooling::kMax;
+  fail(ErrorKind::kInvalidArgument, "pooling '" + name + "' is not supported: use mean, cls or max");
+}
+
+EmbedOptions Engine::embed_defaults() const {
+  EmbedOptions o;
+  o.max_length = std::min(kDefaultMaxLength, config().max_position_embeddings);
+  if (!sentence_.declared) return o;
+  o.pooling = pooling_from_name(sentence_.pooling);
+  o.normalize = sentence_.normalize;
+  if (sentence_.max_seq_length > 0) o.max_length = std::min(sentence_.max_seq_length, config().max_position_embeddings);
+  return o;
+}
 
 void Engine::require_backend() const {
   if (backend_ != nullptr) return;

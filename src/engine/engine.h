@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "model/model_files.h"
+#include "model/sentence_config.h"
 #include "model/token_batch.h"
 #include "tokenizer/tokenizer.h"
 
@@ -38,10 +39,12 @@ struct EngineOptions {
   int token_budget = kDefaultTokenBudget;  // tokens per backend call (a longer single sequence still runs)
 };
 
+inline constexpr int kDefaultMaxLength = 128;
+
 struct EmbedOptions {
   Pooling pooling = Pooling::kMean;
   bool normalize = false;
-  int max_length = 128;  // tokens per text, [CLS] and [SEP] included
+  int max_length = kDefaultMaxLength;  // tokens per text, [CLS] and [SEP] included
 };
 
 // One backend as the chain saw it (status JSON "backends").
@@ -81,6 +84,11 @@ class Engine {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   std::shared_ptr<const Tokenizer> shared_tokenizer() const { return tokenizer_; }
   const ModelFiles& files() const { return files_; }
+  const SentenceConfig& sentence_config() const { return sentence_; }
+  // What the model's files ask for: a sentence-transformers directory's pooling, Normalize module and
+  // max_seq_length (capped at the model's positions); otherwise mean pooling, no normalization, 128 tokens.
+  // The default of every caller that does not choose (embed, serve, the Python module).
+  EmbedOptions embed_defaults() const;
   const std::string& model_sha256() const { return sha256_; }
   const std::vector<BackendAttempt>& backends() const { return attempts_; }
   const PlanState& plan() const { return plan_; }
@@ -108,6 +116,7 @@ class Engine {
 
   EngineOptions options_;
   ModelFiles files_;
+  SentenceConfig sentence_;
   std::string sha256_;
   std::shared_ptr<const ModelWeights> weights_;
   std::shared_ptr<const Tokenizer> tokenizer_;
@@ -116,6 +125,9 @@ class Engine {
   std::vector<BackendAttempt> attempts_;
   PlanState plan_;
 };
+
+// "mean" | "cls" | "max" as the enum; Error(kInvalidArgument) for another name.
+Pooling pooling_from_name(const std::string& name);
 
 // The backend name requested by options or $ACGS_BACKEND; empty = automatic.
 std::string requested_backend(const EngineOptions& options);

@@ -43,10 +43,20 @@ Json versions() {
 }
 
 Json config_json(const ModelConfig& c) {
-  return {{"vocab_size", c.vocab_size}, {"dim", c.dim},
+  return {{"model_type", c.model_type},
+          {"vocab_size", c.vocab_size}, {"dim", c.dim},
           {"n_layers", c.n_layers},     {"n_heads", c.n_heads},
           {"hidden_dim", c.hidden_dim}, {"max_position_embeddings", c.max_position_embeddings},
-          {"activation", c.activation}};
+          {"activation", c.activation}, {"layer_norm_eps", c.layer_norm_eps}};
+}
+
+// What embed / serve / Python use without flags, and whether a sentence-transformers directory said so.
+Json embedding_defaults_json(const EmbedOptions& o, bool declared) {
+  const char* pooling = o.pooling == Pooling::kCls ? "cls" : o.pooling == Pooling::kMax ? "max" : "mean";
+  return {{"pooling", pooling},
+          {"normalize", o.normalize},
+          {"max_length", o.max_length},
+          {"source", declared ? "sentence-transformers files" : "built-in"}};
 }
 
 }  // namespace
@@ -82,7 +92,8 @@ nlohmann::ordered_json Engine::status_json() const {
                 {"format", files_.format},
                 {"sha256", sha256_},
                 {"tokenizer", files_.tokenizer.string()},
-                {"config", config_json(config())}};
+                {"config", config_json(config())},
+                {"embedding_defaults", embedding_defaults_json(embed_defaults(), sentence_.declared)}};
   j["max_seq_length"] = std::min(options_.max_seq, config().max_position_embeddings);
   j["max_batch"] = options_.max_batch;
   j["token_budget"] = options_.token_budget;

@@ -55,6 +55,7 @@ LoadedModel load_model(const std::string& model) {
       loaded.files.format == "onnx" ? load_onnx_weights(loaded.files.weights, loaded.files.config)
                                     : load_weights(loaded.files));
   loaded.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(loaded.files.tokenizer));
+  loaded.sentence = load_sentence_config(loaded.files.dir, loaded.weights->config.dim);
   if (loaded.tokenizer->vocab_size() > loaded.weights->config.vocab_size)
     fail(ErrorKind::kInvalidModel, "the tokenizer " + loaded.files.tokenizer.string() + " has " +
                                        std::to_string(loaded.tokenizer->vocab_size()) + " tokens but the model only " +

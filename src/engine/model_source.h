@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/model_files.h"
+#include "model/sentence_config.h"
 #include "model/weights.h"
 #include "tokenizer/tokenizer.h"
 
@@ -16,6 +17,7 @@ struct LoadedModel {
   ModelFiles files;  // files.format: "safetensors" | "onnx"
   std::shared_ptr<const ModelWeights> weights;
   std::shared_ptr<const Tokenizer> tokenizer;
+  SentenceConfig sentence;  // the directory's sentence-transformers pooling, if it declares one
 };
 
 // Throws Error(kInvalidModel) naming the missing or malformed file.

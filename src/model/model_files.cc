@@ -13,11 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPrefix = "distilbert.";
-
 std::string how_to_get(const fs::path& dir) {
   return "; write a model with `acgs-infer synth --preset base --seed 0 --out " + dir.string() +
-         "` or point --model at a Hugging Face DistilBERT directory (config.json, model.safetensors, vocab.txt)";
+         "` or point --model at a Hugging Face DistilBERT or BERT directory (config.json, model.safetensors, vocab.txt)";
 }
 
 std::string shape_string(const std::vector<int64_t>& shape) {
@@ -26,20 +24,17 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-bool is_encoder_name(const std::string& name) {
-  return name.starts_with("embeddings.") || name.starts_with("transformer.");
-}
-
-// Encoder tensors of the file by their unprefixed name. Tensors outside the encoder (MLM head
-// vocab_transform/vocab_layer_norm/vocab_projector, classifier heads) are skipped.
-std::map<std::string, const TensorInfo*> encoder_tensors(const SafetensorsView& view) {
+// Encoder tensors of the file by their unprefixed name. Tensors outside the encoder (MLM heads
+// vocab_transform / cls.predictions, BERT's pooler, classifier heads) are skipped.
+std::map<std::string, const TensorInfo*> encoder_tensors(const ModelConfig& config, const SafetensorsView& view) {
+  const std::string prefix = encoder_prefix(config);
   std::map<std::string, const TensorInfo*> found;
   for (const TensorInfo& t : view.tensors()) {
-    const std::string name = t.name.starts_with(kPrefix) ? t.name.substr(std::string(kPrefix).size()) : t.name;
-    if (!is_encoder_name(name) || is_ignored_encoder_buffer(name)) continue;
+    const std::string name = t.name.starts_with(prefix) ? t.name.substr(prefix.size()) : t.name;
+    if (!is_encoder_name(config, name) || is_ignored_encoder_buffer(name)) continue;
     if (!found.emplace(name, &t).second)
       fail(ErrorKind::kInvalidModel, view.source() + ": tensor '" + name + "' is stored twice (with and without the '" +
-                                         kPrefix + "' prefix); keep one copy");
+                                         prefix + "' prefix); keep one copy");
   }
   return found;
 }
@@ -93,13 +88,13 @@ ModelWeights weights_from_safetensors(const ModelConfig& config, const Safetenso
   ModelWeights weights;
   weights.config = config;
   weights.layers.resize(static_cast<size_t>(config.n_layers));
-  auto found = encoder_tensors(view);
+  auto found = encoder_tensors(config, view);
   const std::string& source = view.source();
   for (const TensorSlot& slot : tensor_slots(weights)) {
     const auto it = found.find(slot.name);
     if (it == found.end())
       fail(ErrorKind::kInvalidModel, source + ": missing tensor '" + slot.name +
-                                         "' (looked for it with and without the '" + kPrefix +
+                                         "' (looked for it with and without the '" + encoder_prefix(config) +
                                          "' prefix); the file does not match " + config_source);
     const TensorInfo& info = *it->second;
     if (info.shape != slot.shape)

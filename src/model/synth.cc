@@ -65,19 +65,42 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> synth_preset_names() { return {"tiny", "base"}; }
+std::vector<std::string> synth_preset_names() { return {"tiny", "base", "minilm-l6", "bge-small", "bert-base"}; }
 
 ModelConfig synth_preset(const std::string& preset) {
   ModelConfig c;  // defaults are distilbert-base-uncased
-  if (preset == "base") return c;
-  if (preset == "tiny") {
-    c.dim = 64;
-    c.n_layers = 2;
-    c.n_heads = 4;
-    c.hidden_dim = 128;
+  const auto shape = [&c](int dim, int layers, int heads, int ffn) {
+    c.dim = dim;
+    c.n_layers = layers;
+    c.n_heads = heads;
+    c.hidden_dim = ffn;
     return c;
+  };
+  if (preset == "base") return c;
+  if (preset == "tiny") return shape(64, 2, 4, 128);
+  c.model_type = "bert";
+  c.type_vocab_size = 2;
+  if (preset == "minilm-l6") return shape(384, 6, 12, 1536);
+  if (preset == "bge-small") return shape(384, 12, 12, 1536);
+  if (preset == "bert-base") return shape(768, 12, 12, 3072);
+  fail(ErrorKind::kInvalidArgument, "unknown synth preset '" + preset + "': choose tiny, base, minilm-l6, bge-small or bert-base");
+}
+
+SentenceConfig synth_sentence_config(const std::string& preset) {
+  synth_preset(preset);  // rejects unknown names
+  SentenceConfig s;
+  s.declared = preset == "minilm-l6" || preset == "bge-small" || preset == "bert-base";
+  if (preset == "minilm-l6") {
+    s.normalize = true;
+    s.max_seq_length = 256;
+  } else if (preset == "bge-small") {
+    s.pooling = "cls";
+    s.normalize = true;
+    s.max_seq_length = 512;
+  } else if (preset == "bert-base") {
+    s.max_seq_length = 384;
   }
-  fail(ErrorKind::kInvalidArgument, "unknown synth preset '" + preset + "': choose tiny or base");
+  return s;
 }
 
 ModelWeights synth_weights(const ModelConfig& config, uint64_t seed) {
@@ -114,7 +137,10 @@ std::string save_model_dir(const ModelWeights& weights, const fs::path& dir) {
 }
 
 std::string synth_model(const std::string& preset, uint64_t seed, const fs::path& dir) {
-  return save_model_dir(synth_weights(synth_preset(preset), seed), dir);
+  const ModelConfig config = synth_preset(preset);
+  const std::string sha = save_model_dir(synth_weights(config, seed), dir);
+  if (const SentenceConfig s = synth_sentence_config(preset); s.declared) save_sentence_config(s, config.dim, dir);
+  return sha;
 }
 
 }  // namespace acgs

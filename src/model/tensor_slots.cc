@@ -1,7 +1,31 @@
 #include "model/tensor_slots.h"
 
+#include <array>
+
 namespace acgs {
 namespace {
+
+// Per-layer names in LayerWeights' member order: q, k, v, out (weight, bias), sa_norm (g, b), ffn1, ffn2,
+// out_norm.
+using LayerNames = std::array<const char*, 16>;
+
+constexpr LayerNames kDistilbertLayer = {
+    "attention.q_lin.weight",   "attention.q_lin.bias",   "attention.k_lin.weight",   "attention.k_lin.bias",
+    "attention.v_lin.weight",   "attention.v_lin.bias",   "attention.out_lin.weight", "attention.out_lin.bias",
+    "sa_layer_norm.weight",     "sa_layer_norm.bias",     "ffn.lin1.weight",          "ffn.lin1.bias",
+    "ffn.lin2.weight",          "ffn.lin2.bias",          "output_layer_norm.weight", "output_layer_norm.bias",
+};
+
+constexpr LayerNames kBertLayer = {
+    "attention.self.query.weight",       "attention.self.query.bias",       "attention.self.key.weight",
+    "attention.self.key.bias",           "attention.self.value.weight",     "attention.self.value.bias",
+    "attention.output.dense.weight",     "attention.output.dense.bias",     "attention.output.LayerNorm.weight",
+    "attention.output.LayerNorm.bias",   "intermediate.dense.weight",       "intermediate.dense.bias",
+    "output.dense.weight",               "output.dense.bias",               "output.LayerNorm.weight",
+    "output.LayerNorm.bias",
+};
+
+const char* layer_namespace(const ModelConfig& c) { return c.is_bert() ? "encoder.layer." : "transformer.layer."; }
 
 template <class W, class T>
 std::vector<TensorSlotT<T>> make_slots(W& w) {
@@ -10,23 +34,22 @@ std::vector<TensorSlotT<T>> make_slots(W& w) {
   std::vector<TensorSlotT<T>> slots = {
       {"embeddings.word_embeddings.weight", {c.vocab_size, d}, &w.word_embeddings},
       {"embeddings.position_embeddings.weight", {c.max_position_embeddings, d}, &w.position_embeddings},
-      {"embeddings.LayerNorm.weight", {d}, &w.emb_norm_g},
-      {"embeddings.LayerNorm.bias", {d}, &w.emb_norm_b},
   };
+  if (c.is_bert())
+    slots.push_back({"embeddings.token_type_embeddings.weight", {c.type_vocab_size, d}, &w.token_type_embeddings});
+  slots.push_back({"embeddings.LayerNorm.weight", {d}, &w.emb_norm_g});
+  slots.push_back({"embeddings.LayerNorm.bias", {d}, &w.emb_norm_b});
+  const LayerNames& names = c.is_bert() ? kBertLayer : kDistilbertLayer;
   for (size_t i = 0; i < w.layers.size(); ++i) {
     auto& l = w.layers[i];
-    const std::string p = "transformer.layer." + std::to_string(i) + ".";
-    const std::vector<TensorSlotT<T>> layer = {
-        {p + "attention.q_lin.weight", {d, d}, &l.q_w},       {p + "attention.q_lin.bias", {d}, &l.q_b},
-        {p + "attention.k_lin.weight", {d, d}, &l.k_w},       {p + "attention.k_lin.bias", {d}, &l.k_b},
-        {p + "attention.v_lin.weight", {d, d}, &l.v_w},       {p + "attention.v_lin.bias", {d}, &l.v_b},
-        {p + "attention.out_lin.weight", {d, d}, &l.out_w},   {p + "attention.out_lin.bias", {d}, &l.out_b},
-        {p + "sa_layer_norm.weight", {d}, &l.sa_norm_g},      {p + "sa_layer_norm.bias", {d}, &l.sa_norm_b},
-        {p + "ffn.lin1.weight", {h, d}, &l.ffn1_w},           {p + "ffn.lin1.bias", {h}, &l.ffn1_b},
-        {p + "ffn.lin2.weight", {d, h}, &l.ffn2_w},           {p + "ffn.lin2.bias", {d}, &l.ffn2_b},
-        {p + "output_layer_norm.weight", {d}, &l.out_norm_g}, {p + "output_layer_norm.bias", {d}, &l.out_norm_b},
-    };
-    slots.insert(slots.end(), layer.begin(), layer.end());
+    const std::array<std::pair<T*, std::vector<int64_t>>, 16> tensors = {{
+        {&l.q_w, {d, d}},     {&l.q_b, {d}},        {&l.k_w, {d, d}},      {&l.k_b, {d}},
+        {&l.v_w, {d, d}},     {&l.v_b, {d}},        {&l.out_w, {d, d}},    {&l.out_b, {d}},
+        {&l.sa_norm_g, {d}},  {&l.sa_norm_b, {d}},  {&l.ffn1_w, {h, d}},   {&l.ffn1_b, {h}},
+        {&l.ffn2_w, {d, h}},  {&l.ffn2_b, {d}},     {&l.out_norm_g, {d}},  {&l.out_norm_b, {d}},
+    }};
+    const std::string p = layer_namespace(c) + std::to_string(i) + ".";
+    for (size_t k = 0; k < tensors.size(); ++k) slots.push_back({p + names[k], tensors[k].second, tensors[k].first});
   }
   return slots;
 }
@@ -39,9 +62,16 @@ std::vector<ConstTensorSlot> tensor_slots(const ModelWeights& weights) {
   return make_slots<const ModelWeights, const Tensor>(weights);
 }
 
+std::string encoder_prefix(const ModelConfig& config) { return config.is_bert() ? "bert." : "distilbert."; }
+
+bool is_encoder_name(const ModelConfig& config, const std::string& name) {
+  return name.starts_with("embeddings.") || name.starts_with(layer_namespace(config));
+}
+
 bool is_ignored_encoder_buffer(const std::string& name) {
-  // position_ids is a registered int64 buffer that older transformers versions saved with the weights.
-  return name == "embeddings.position_ids";
+  // position_ids (and BERT's token_type_ids) are registered int64 buffers that some transformers versions
+  // saved with the weights.
+  return name == "embeddings.position_ids" || name == "embeddings.token_type_ids";
 }
 
 }  // namespace acgs

@@ -1,7 +1,8 @@
 #pragma once
-// The Hugging Face name and expected shape of every encoder tensor in ModelWeights (names without the
-// `distilbert.` prefix, as DistilBertModel.save_pretrained writes them). One table shared by the
-// loader, the synthesizer and the tests, so names are spelled once.
+// The Hugging Face name and expected shape of every encoder tensor in ModelWeights, for each family
+// (names without the `distilbert.` / `bert.` prefix, as DistilBertModel / BertModel.save_pretrained write
+// them). One table shared by the loader, the synthesizer, the backends' checks and the tests, so names are
+// spelled once.
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ using ConstTensorSlot = TensorSlotT<const Tensor>;
 std::vector<TensorSlot> tensor_slots(ModelWeights& weights);
 std::vector<ConstTensorSlot> tensor_slots(const ModelWeights& weights);
 
+// The prefix a task model (…ForMaskedLM, sentence-transformers' saved BertModel wrappers) puts before the
+// encoder's names: "distilbert." or "bert.".
+std::string encoder_prefix(const ModelConfig& config);
+// Whether an unprefixed name lies in the encoder (embeddings and layers), as opposed to heads, poolers
+// and classifiers, which are ignored.
+bool is_encoder_name(const ModelConfig& config, const std::string& name);
 // Tensors in the encoder namespace that HF checkpoints may carry but are not weights (buffers).
 bool is_ignored_encoder_buffer(const std::string& name);
 

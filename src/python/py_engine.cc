@@ -2,6 +2,8 @@
 // while texts run through the backend, so Python threads can embed concurrently (Engine is thread-safe).
 #include <pybind11/stl.h>
 
+#include <optional>
+
 #include "common/error.h"
 #include "engine/engine.h"
 #include "python/bindings.h"
@@ -24,14 +26,13 @@ std::shared_ptr<Engine> open_engine(const std::string& model, const std::string&
   return Engine::open(model, options);
 }
 
-py::array_t<float> embed(const Engine& engine, const std::vector<std::string>& texts, int max_length,
-                         bool normalize, const std::string& pooling) {
-  if (pooling != "mean" && pooling != "cls")
-    fail(ErrorKind::kInvalidArgument, "pooling must be 'mean' or 'cls', got '" + pooling + "'");
-  EmbedOptions options;
-  options.pooling = pooling == "cls" ? Pooling::kCls : Pooling::kMean;
-  options.normalize = normalize;
-  options.max_length = max_length;
+// Each option left None is what the model's files declare (Engine::embed_defaults).
+py::array_t<float> embed(const Engine& engine, const std::vector<std::string>& texts, std::optional<int> max_length,
+                         std::optional<bool> normalize, const std::optional<std::string>& pooling) {
+  EmbedOptions options = engine.embed_defaults();
+  if (pooling) options.pooling = pooling_from_name(*pooling);
+  if (normalize) options.normalize = *normalize;
+  if (max_length) options.max_length = *max_length;
   std::vector<float> pooled;
   {
     py::gil_scoped_release release;
@@ -50,8 +51,11 @@ void bind_engine(py::module_& m) {
       .def_property_readonly("active_backend", &Engine::active_backend)
       .def_property_readonly("model_path", [](const Engine& e) { return e.files().weights.string(); })
       .def("status_json", [](const Engine& e) { return e.status_json().dump(); })
-      .def("embed", &embed, py::arg("texts"), py::arg("max_length") = 128, py::arg("normalize") = false,
-           py::arg("pooling") = "mean", "float32 [len(texts), dim]; raises UnavailableError without a backend");
+      .def("embed", &embed, py::arg("texts"), py::arg("max_length") = py::none(), py::arg("normalize") = py::none(),
+           py::arg("pooling") = py::none(),
+           "float32 [len(texts), dim]; pooling 'mean' | 'cls' | 'max'; None: what the model declares (a "
+           "sentence-transformers directory's pooling, Normalize and max_seq_length, else mean, no normalization, "
+           "128 tokens); raises UnavailableError without a backend");
 }
 
 }  // namespace acgs::python

@@ -10,7 +10,7 @@ EngineEmbedder::EngineEmbedder(std::shared_ptr<const Engine> engine, int max_len
   if (max_length < 2 || max_length > engine_->config().max_position_embeddings)
     fail(ErrorKind::kInvalidArgument, "embedding max_length " + std::to_string(max_length) + " is outside [2, " +
                                           std::to_string(engine_->config().max_position_embeddings) + "]");
-  options_.pooling = Pooling::kMean;
+  options_.pooling = engine_->embed_defaults().pooling;  // a CLS-trained model (bge) compares CLS vectors
   options_.normalize = true;  // the scorer's similarities are dot products of unit vectors
   options_.max_length = max_length;
 }

@@ -43,6 +43,14 @@ OrderedJson float_row(std::span<const float> row) {
   return a;
 }
 
+// Longest input served: the CUDA plan's capacity, the model's positions, and a sentence-transformers
+// model's max_seq_length (it was trained to that length and sentence-transformers truncates there).
+int input_limit(const Engine& engine) {
+  int n = std::min(engine.options().max_seq, engine.config().max_position_embeddings);
+  if (const int declared = engine.sentence_config().max_seq_length; declared > 0) n = std::min(n, declared);
+  return n;
+}
+
 }  // namespace
 
 Service::Service(const ServerOptions& options, profiler::MetricsRegistry& registry, Defer defer)
@@ -50,7 +58,7 @@ Service::Service(const ServerOptions& options, profiler::MetricsRegistry& regist
       limits_{options.max_client_batch_size},
       defer_(defer ? std::move(defer) : Defer([](std::function<void()> fn) { fn(); })),
       engine_(Engine::open(options.model, engine_options(options))),
-      max_input_length_(std::min(engine_->options().max_seq, engine_->config().max_position_embeddings)),
+      max_input_length_(input_limit(*engine_)),
       vocab_(VocabTable::load(engine_->files().tokenizer)),
       metrics_(registry),
       embed_stage_(stage("/embed")),
@@ -65,11 +73,13 @@ Service::Service(const ServerOptions& options, profiler::MetricsRegistry& regist
     metrics_.backend_info.set({"none", "", ""});
   }
   const Engine* engine = engine_.get();
+  // The model's declared pooling; normalization stays per request (TEI's `normalize`), done by the batcher.
+  const Pooling pooling = engine_->embed_defaults().pooling;
   batcher_ = std::make_unique<Batcher>(
       batcher_options(options), engine_->config().dim,
-      [this, engine](const TokenBatch& batch, std::span<float> pooled) {
+      [this, engine, pooling](const TokenBatch& batch, std::span<float> pooled) {
         auto scope = profiler_.track(*profiled_model_);
-        engine->embed_tokens(batch, Pooling::kMean, false, pooled);
+        engine->embed_tokens(batch, pooling, false, pooled);
       },
       &metrics_);
 }

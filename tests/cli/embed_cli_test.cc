@@ -134,7 +134,7 @@ TEST_F(EmbedCli, EmptyInputGivesEmptyOutput) {
 }
 
 TEST_F(EmbedCli, BadArgumentsExitTwo) {
-  for (const std::string args : {"--pooling max", "--output tokens", "--batch-size 0", "--max-length 1",
+  for (const std::string args : {"--pooling sum", "--normalize --no-normalize", "--output tokens", "--batch-size 0", "--max-length 1",
                                  "--max-length 513", "--backend nope", "--frobnicate", "--max-length x"}) {
     const test::CliResult r = embed(args, jsonl({"hello"}));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;

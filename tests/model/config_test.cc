@@ -52,6 +52,76 @@ TEST(Config, JsonRoundTrip) {
   EXPECT_EQ(j["architectures"][0], "DistilBertModel");
 }
 
+nlohmann::json bert_json() {
+  ModelConfig c;
+  c.model_type = "bert";
+  c.type_vocab_size = 2;
+  c.dim = 384;
+  c.hidden_dim = 1536;
+  return nlohmann::json::parse(config_to_json(c));
+}
+
+// all-MiniLM-L6-v2's config.json as the Hub serves it (BertModel, transformers 4.8).
+TEST(Config, ReadsBertConfig) {
+  const std::string minilm = R"({
+    "_name_or_path": "nreimers/MiniLM-L6-H384-uncased", "architectures": ["BertModel"],
+    "attention_probs_dropout_prob": 0.1, "gradient_checkpointing": false, "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1, "hidden_size": 384, "initializer_range": 0.02, "intermediate_size": 1536,
+    "layer_norm_eps": 1e-12, "max_position_embeddings": 512, "model_type": "bert", "num_attention_heads": 12,
+    "num_hidden_layers": 6, "pad_token_id": 0, "position_embedding_type": "absolute",
+    "transformers_version": "4.8.2", "type_vocab_size": 2, "use_cache": true, "vocab_size": 30522})";
+  const ModelConfig c = parse_config(minilm, "mem");
+  EXPECT_TRUE(c.is_bert());
+  EXPECT_EQ(c.dim, 384);
+  EXPECT_EQ(c.n_layers, 6);
+  EXPECT_EQ(c.n_heads, 12);
+  EXPECT_EQ(c.head_dim(), 32);
+  EXPECT_EQ(c.hidden_dim, 1536);
+  EXPECT_EQ(c.type_vocab_size, 2);
+  EXPECT_EQ(c.activation, "gelu");
+  EXPECT_FLOAT_EQ(c.layer_norm_eps, 1e-12f);
+}
+
+TEST(Config, BertJsonRoundTripAndOptionalFields) {
+  auto j = bert_json();
+  EXPECT_EQ(j["model_type"], "bert");
+  EXPECT_EQ(j["architectures"][0], "BertModel");
+  EXPECT_EQ(j["layer_norm_eps"].get<double>(), 1e-12);
+  j["hidden_act"] = "relu";
+  j["layer_norm_eps"] = 1e-5;
+  const ModelConfig c = parse_config(j.dump(), "mem");
+  EXPECT_EQ(c.activation, "relu");
+  EXPECT_FLOAT_EQ(c.layer_norm_eps, 1e-5f);
+  EXPECT_EQ(parse_config(config_to_json(c), "mem").activation, "relu");
+  for (const char* field : {"hidden_act", "layer_norm_eps", "type_vocab_size", "position_embedding_type"})
+    j.erase(field);
+  const ModelConfig d = parse_config(j.dump(), "mem");
+  EXPECT_EQ(d.activation, "gelu");
+  EXPECT_EQ(d.type_vocab_size, 2);
+  EXPECT_FLOAT_EQ(d.layer_norm_eps, 1e-12f);
+}
+
+TEST(Config, RefusesBertVariantsWeDoNotRun) {
+  auto j = bert_json();
+  j["position_embedding_type"] = "relative_key";
+  expect_bad(j, {"position_embedding_type", "relative_key", "absolute"});
+  j = bert_json();
+  j["hidden_act"] = "silu";
+  expect_bad(j, {"hidden_act", "silu", "gelu_new"});
+  j = bert_json();
+  j["is_decoder"] = true;
+  expect_bad(j, {"is_decoder"});
+  j = bert_json();
+  j["layer_norm_eps"] = -1;
+  expect_bad(j, {"layer_norm_eps"});
+  j = bert_json();
+  j.erase("num_attention_heads");
+  expect_bad(j, {"num_attention_heads"});
+  j = bert_json();
+  j["model_type"] = "roberta";
+  expect_bad(j, {"roberta", "\"bert\""});
+}
+
 TEST(Config, OptionalFieldsDefault) {
   auto j = base_json();
   j.erase("pad_token_id");
@@ -63,8 +133,8 @@ TEST(Config, OptionalFieldsDefault) {
 
 TEST(Config, RejectsOtherModelTypes) {
   auto j = base_json();
-  j["model_type"] = "bert";
-  expect_bad(j, {"/models/x/config.json", "model_type", "bert"});
+  j["model_type"] = "xlm-roberta";
+  expect_bad(j, {"/models/x/config.json", "model_type", "xlm-roberta"});
   j.erase("model_type");
   expect_bad(j, {"/models/x/config.json", "model_type"});
 }

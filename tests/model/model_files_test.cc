@@ -19,7 +19,7 @@ using test::TempDir;
 // A micro model directory whose safetensors content each test shapes through `edit`.
 class ModelDir {
  public:
-  ModelDir() : weights_(synth_weights(test::micro_config(), 7)) {
+  explicit ModelDir(const ModelConfig& config = test::micro_config()) : weights_(synth_weights(config, 7)) {
     save_model_dir(weights_, dir_.path());
     for (const ConstTensorSlot& s : tensor_slots(static_cast<const ModelWeights&>(weights_)))
       tensors_.push_back({s.name, s.shape, s.tensor->data, DType::kF32});
@@ -175,10 +175,48 @@ TEST(ModelFiles, RejectsNonFiniteWeights) {
   expect_error([&] { m.load(); }, ErrorKind::kInvalidModel, {"'embeddings.LayerNorm.bias'", "non-finite", "index 3"});
 }
 
+ModelConfig micro_bert() {
+  ModelConfig c = test::micro_config();
+  c.model_type = "bert";
+  c.type_vocab_size = 2;
+  return c;
+}
+
+// A BertForMaskedLM-style checkpoint: `bert.` prefix, the pooler and the MLM head alongside, the
+// token_type_ids buffer some transformers versions save.
+TEST(ModelFiles, LoadsBertWithPrefixPoolerAndMlmHead) {
+  ModelDir m(micro_bert());
+  for (auto& t : m.tensors()) t.name = "bert." + t.name;
+  const int64_t d = 8, v = 40;
+  const std::vector<float> dd(d * d, 0.5f), dvec(d, 0.25f), vvec(v, 0.125f), ids(16, 0.0f);
+  m.tensors().push_back({"bert.pooler.dense.weight", {d, d}, dd, DType::kF32});
+  m.tensors().push_back({"bert.pooler.dense.bias", {d}, dvec, DType::kF32});
+  m.tensors().push_back({"cls.predictions.bias", {v}, vvec, DType::kF32});
+  m.tensors().push_back({"cls.predictions.transform.dense.weight", {d, d}, dd, DType::kF32});
+  m.tensors().push_back({"bert.embeddings.token_type_ids", {1, 16}, ids, DType::kF32});
+  m.rewrite();
+  const ModelWeights loaded = m.load();
+  EXPECT_TRUE(loaded.config.is_bert());
+  EXPECT_EQ(loaded.token_type_embeddings.shape, (std::vector<int64_t>{2, d}));
+  expect_same_weights(loaded, m.weights());
+}
+
+TEST(ModelFiles, BertNeedsItsTokenTypeEmbeddingAndOwnNames) {
+  ModelDir m(micro_bert());
+  std::erase_if(m.tensors(), [](const TensorToWrite& t) { return t.name.find("token_type") != std::string::npos; });
+  m.rewrite();
+  expect_error([&] { m.load(); }, ErrorKind::kInvalidModel, {"embeddings.token_type_embeddings.weight", "missing"});
+
+  // DistilBERT weights under a BERT config.json: the layer names do not match.
+  ModelDir d;
+  test::write_text(d.path() / "config.json", config_to_json(micro_bert()));
+  expect_error([&] { d.load(); }, ErrorKind::kInvalidModel, {"missing tensor", "'bert.' prefix", "config.json"});
+}
+
 TEST(ModelFiles, RejectsNonDistilbertConfigAndCorruptWeights) {
   ModelDir m;
   test::write_text(m.path() / "config.json", R"({"model_type": "bert", "hidden_size": 768})");
-  expect_error([&] { m.load(); }, ErrorKind::kInvalidModel, {"config.json", "bert"});
+  expect_error([&] { m.load(); }, ErrorKind::kInvalidModel, {"config.json", "missing field 'vocab_size'"});
 
   ModelDir m2;
   auto bytes = test::read_bytes(m2.weights_file());

@@ -43,7 +43,26 @@ TEST(Synth, Presets) {
   EXPECT_EQ(tiny.vocab_size, 30522);
   EXPECT_EQ(tiny.max_position_embeddings, 512);
   EXPECT_EQ(tiny.dim % tiny.n_heads, 0);
-  test::expect_error([] { synth_preset("huge"); }, ErrorKind::kInvalidArgument, {"huge", "tiny", "base"});
+  test::expect_error([] { synth_preset("huge"); }, ErrorKind::kInvalidArgument, {"huge", "tiny", "base", "minilm-l6"});
+}
+
+TEST(Synth, BertPresetsHaveTheSentenceTransformerShapes) {
+  struct Want {
+    const char* name;
+    int dim, layers, heads, ffn;
+  };
+  for (const Want& w : {Want{"minilm-l6", 384, 6, 12, 1536}, Want{"bge-small", 384, 12, 12, 1536},
+                        Want{"bert-base", 768, 12, 12, 3072}}) {
+    const ModelConfig c = synth_preset(w.name);
+    EXPECT_TRUE(c.is_bert()) << w.name;
+    EXPECT_EQ(c.type_vocab_size, 2) << w.name;
+    EXPECT_EQ(c.dim, w.dim) << w.name;
+    EXPECT_EQ(c.n_layers, w.layers) << w.name;
+    EXPECT_EQ(c.n_heads, w.heads) << w.name;
+    EXPECT_EQ(c.hidden_dim, w.ffn) << w.name;
+    EXPECT_TRUE(synth_sentence_config(w.name).declared) << w.name;
+  }
+  EXPECT_FALSE(synth_sentence_config("base").declared);
 }
 
 TEST(Synth, TinyDirectoryLoadsBack) {

@@ -1,5 +1,6 @@
 #pragma once
-// Test-side driver of the PyTorch oracle (tools/oracle/torch_reference.py, run with /usr/bin/python3):
+// Test-side driver of the PyTorch oracle (tools/oracle/torch_reference.py, DistilBERT and BERT, run with
+// /usr/bin/python3):
 // writes token id lists, runs the script, reads back last_hidden_state and the pooled vectors.
 #include <gtest/gtest.h>
 
@@ -18,7 +19,8 @@ namespace acgs::test {
 
 struct TorchOutput {
   std::vector<std::vector<double>> hidden;  // per sequence, [tokens * dim] row-major
-  std::vector<std::vector<double>> mean, cls;
+  std::vector<std::vector<double>> mean, cls, max;
+  std::vector<std::vector<double>> pooled;  // the directory's declared sentence-transformers pooling
 };
 
 // One JSON id list per line, as the oracle reads them.
@@ -53,6 +55,8 @@ inline TorchOutput run_torch_oracle(const std::filesystem::path& model_dir, cons
     result.hidden.push_back(std::move(hidden));
     result.mean.push_back(j["mean"].get<std::vector<double>>());
     result.cls.push_back(j["cls"].get<std::vector<double>>());
+    result.max.push_back(j["max"].get<std::vector<double>>());
+    result.pooled.push_back(j["pooled"].get<std::vector<double>>());
   }
   return result;
 }

@@ -1,16 +1,21 @@
 #!/usr/bin/python3
-"""PyTorch oracle for acgs-infer: DistilBERT's last_hidden_state exactly as Hugging Face computes it.
+"""PyTorch oracle for acgs-infer: DistilBERT's and BERT's last_hidden_state exactly as Hugging Face computes it.
 
 An independent re-implementation of transformers' DistilBertModel (modeling_distilbert.py): same module
 tree and parameter names, so a model directory's safetensors load with load_state_dict(strict=True); same
 arithmetic (q scaled before q·kᵀ, padding masked with finfo.min, exact erf GELU, LayerNorm eps 1e-12).
 Needs only python3-torch and python3-numpy from Debian (no transformers, no safetensors package).
 
+model_type "bert" loads torch_bert.BertModel (HF BertModel's names and arithmetic) instead.
+
 Input: JSONL, one token id list per line, either `[101, 7592, 102]` or `{"ids": [...]}` (what
 `acgs-infer tokenize` prints). Output: JSONL, one object per input line, in order:
-  {"hidden": [[dim floats] per token], "mean": [dim], "cls": [dim]}
-mean is HF's attention-mask-weighted mean, cls the first token; --normalize L2-normalizes both.
---npz FILE writes the same as arrays instead: hidden (packed [total_tokens, dim]), offsets, mean, cls.
+  {"hidden": [[dim floats] per token], "mean": [dim], "cls": [dim], "max": [dim], "pooled": [dim]}
+mean is HF's attention-mask-weighted mean, cls the first token, max sentence-transformers' max over the real
+tokens; --normalize L2-normalizes them. pooled is what sentence-transformers' encode() returns for the
+directory: the Pooling module's mode, then Normalize when modules.json lists it (mean without normalization
+when the directory has no modules.json), whatever --normalize says.
+--npz FILE writes the same as arrays instead: hidden (packed [total_tokens, dim]), offsets, mean, cls, max, pooled.
 
 --mode single runs each sequence on its own (no padding); --mode padded runs all of them as one batch
 padded to the longest with an attention mask, which is what a real HF caller does.
@@ -28,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+
+import torch_bert
 
 LAYER_NORM_EPS = 1e-12  # hard-coded in every DistilBERT LayerNorm; config.json has no field for it
 SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F64": np.float64}
@@ -139,9 +146,18 @@ class DistilBertModel(nn.Module):
         return self.transformer(self.embeddings(input_ids), attention_mask)
 
 
+def load_bert(model_dir, cfg, dtype):
+    torch_bert.check_config(cfg, f"{model_dir}/config.json")
+    model = torch_bert.BertModel(cfg)
+    model.load_state_dict(torch_bert.encoder_state(read_safetensors(model_dir / "model.safetensors")), strict=True)
+    return model.to(dtype).eval(), cfg
+
+
 def load_model(model_dir, dtype):
     model_dir = Path(model_dir)
     cfg = json.loads((model_dir / "config.json").read_text())
+    if cfg.get("model_type") == "bert":
+        return load_bert(model_dir, cfg, dtype)
     if cfg.get("model_type", "distilbert") != "distilbert" or cfg.get("activation", "gelu") != "gelu":
         raise SystemExit(f"{model_dir}/config.json: not a DistilBERT encoder with gelu activation")
     state = {}
@@ -180,21 +196,47 @@ def run_padded(model, sequences, pad_id):
     return model(ids, mask), mask
 
 
-def infer(model, cfg, sequences, mode, normalize):
-    """Per sequence: (hidden [len, dim], mean [dim], cls [dim]) as numpy arrays."""
+def sentence_pooling(model_dir):
+    """(mode, normalize) as sentence-transformers' modules.json and Pooling config declare them."""
+    modules_file = Path(model_dir) / "modules.json"
+    if not modules_file.exists():
+        return "mean", False
+    mode, normalize = None, False
+    for module in json.loads(modules_file.read_text()):
+        if module["type"].endswith(".Pooling"):
+            pooling = json.loads((Path(model_dir) / module["path"] / "config.json").read_text())
+            modes = [m for m in ("cls", "mean", "max") if pooling.get(f"pooling_mode_{m}_tokens" if m != "cls" else
+                                                                      "pooling_mode_cls_token")]
+            if len(modes) != 1:
+                raise SystemExit(f"{model_dir}: pooling modes {modes}, expected exactly one")
+            mode = modes[0]
+        elif module["type"].endswith(".Normalize"):
+            normalize = True
+    return mode, normalize
+
+
+def infer(model, cfg, sequences, mode, normalize, declared=("mean", False)):
+    """Per sequence: (hidden [len, dim], mean, cls, max, pooled [dim]) as numpy arrays."""
     batches = [sequences] if mode == "padded" else [[s] for s in sequences]
     results = []
     with torch.no_grad():
         for batch in batches:
             hidden, mask = run_padded(model, batch, cfg.get("pad_token_id", 0))
             weights = mask.unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
-            cls = hidden[:, 0]
+            pools = {
+                "mean": (hidden * weights).sum(dim=1) / weights.sum(dim=1),
+                "cls": hidden[:, 0],
+                # sentence-transformers sets padded positions to -1e9 before the max.
+                "max": hidden.masked_fill(weights == 0, -1e9).max(dim=1).values,
+            }
+            pooled = pools[declared[0]]
+            if declared[1]:
+                pooled = nn.functional.normalize(pooled, p=2, dim=1)
             if normalize:
-                mean = nn.functional.normalize(mean, p=2, dim=1)
-                cls = nn.functional.normalize(cls, p=2, dim=1)
+                pools = {k: nn.functional.normalize(v, p=2, dim=1) for k, v in pools.items()}
             for row, seq in enumerate(batch):
-                results.append((hidden[row, : len(seq)].numpy(), mean[row].numpy(), cls[row].numpy()))
+                results.append((hidden[row, : len(seq)].numpy(), pools["mean"][row].numpy(), pools["cls"][row].numpy(),
+                                pools["max"][row].numpy(), pooled[row].numpy()))
     return results
 
 
@@ -219,16 +261,18 @@ def main():
         if len(seq) > cfg["max_position_embeddings"] or not all(0 <= i < cfg["vocab_size"] for i in seq):
             raise SystemExit(f"sequence {n}: longer than {cfg['max_position_embeddings']} tokens or an id "
                              f"outside [0, {cfg['vocab_size']})")
-    results = infer(model, cfg, sequences, args.mode, args.normalize)
+    results = infer(model, cfg, sequences, args.mode, args.normalize, sentence_pooling(args.model))
 
     if args.npz:
         offsets = np.cumsum([0] + [len(s) for s in sequences])
         np.savez(args.npz, hidden=np.concatenate([r[0] for r in results]), offsets=offsets,
-                 mean=np.stack([r[1] for r in results]), cls=np.stack([r[2] for r in results]))
+                 mean=np.stack([r[1] for r in results]), cls=np.stack([r[2] for r in results]),
+                 max=np.stack([r[3] for r in results]), pooled=np.stack([r[4] for r in results]))
         return
     with open(args.output, "w") if args.output else sys.stdout as out:
-        for hidden, mean, cls in results:
-            out.write(json.dumps({"hidden": hidden.tolist(), "mean": mean.tolist(), "cls": cls.tolist()}) + "\n")
+        for hidden, mean, cls, max_, pooled in results:
+            out.write(json.dumps({"hidden": hidden.tolist(), "mean": mean.tolist(), "cls": cls.tolist(),
+                                  "max": max_.tolist(), "pooled": pooled.tolist()}) + "\n")
 
 
 if __name__ == "__main__":

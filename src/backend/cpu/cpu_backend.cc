@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "backend/activation.h"
 #include "backend/cpu/packed_matrix.h"
 #include "backend/cpu/thread_pool.h"
 #include "backend/cpu/workspace.h"
+#include "backend/embedding_rows.h"
 #include "common/error.h"
 
 namespace acgs {
@@ -63,7 +65,12 @@ class CpuBackend final : public Backend {
         precision_(options.precision),
         kernels_(options.kernels ? *options.kernels : cpu::best_kernels()),
         pool_(options.threads > 0 ? options.threads : cpu::physical_cores()),
-        workspaces_(shape()) {
+        workspaces_(shape()),
+        positions_(position_rows(*weights_)),
+        fused_gelu_(config_.activation == "gelu") {
+    if (!is_supported_activation(config_.activation))
+      fail(ErrorKind::kInvalidModel, "cpu backend: activation '" + config_.activation +
+                                         "' is not supported: use gelu, gelu_new or relu");
     const int d = config_.dim, h = config_.hidden_dim;
     for (const LayerWeights& lw : weights_->layers) {
       Layer l;
@@ -107,7 +114,7 @@ class CpuBackend final : public Backend {
     return s;
   }
 
-  // x = LayerNorm(word_embeddings[id] + position_embeddings[position in its sequence]).
+  // x = LayerNorm(word_embeddings[id] + positions_[position in its sequence]).
   void embed_tokens(const TokenBatch& batch, cpu::Workspace& ws) {
     for (int s = 0; s < batch.size(); ++s) {
       for (int i = batch.offsets[s]; i < batch.offsets[s + 1]; ++i) ws.positions[i] = i - batch.offsets[s];
@@ -116,7 +123,7 @@ class CpuBackend final : public Backend {
     pool_.parallel_for(batch.total_tokens(), [&](int begin, int end, int) {
       for (int i = begin; i < end; ++i) {
         const float* word = weights_->word_embeddings.data.data() + size_t(batch.ids[i]) * d;
-        const float* pos = weights_->position_embeddings.data.data() + size_t(ws.positions[i]) * d;
+        const float* pos = positions_.data() + size_t(ws.positions[i]) * d;
         float* row = ws.x.data() + size_t(i) * ld;
         for (int j = 0; j < d; ++j) row[j] = word[j] + pos[j];
       }
@@ -162,11 +169,19 @@ class CpuBackend final : public Backend {
     linear(ws, ws.ctx.data(), t, s.ld_hidden, layer.out, {Epilogue::Kind::kBiasResidual, ws.x.data(), s.ld_hidden},
            ws.x2.data(), s.ld_hidden);
     layer_norm(ws.x2.data(), t, lw.sa_norm_g, lw.sa_norm_b);
-    linear(ws, ws.x2.data(), t, s.ld_hidden, layer.ffn1, {Epilogue::Kind::kBiasGelu, nullptr, 0}, ws.ffn.data(),
-           s.ld_ffn);
+    linear(ws, ws.x2.data(), t, s.ld_hidden, layer.ffn1,
+           {fused_gelu_ ? Epilogue::Kind::kBiasGelu : Epilogue::Kind::kBias, nullptr, 0}, ws.ffn.data(), s.ld_ffn);
+    if (!fused_gelu_) activate(ws.ffn.data(), t, s.ld_ffn);
     linear(ws, ws.ffn.data(), t, s.ld_ffn, layer.ffn2, {Epilogue::Kind::kBiasResidual, ws.x2.data(), s.ld_hidden},
            ws.x.data(), s.ld_hidden);
     layer_norm(ws.x.data(), t, lw.out_norm_g, lw.out_norm_b);
+  }
+
+  // The activations the GEMM epilogue does not fuse (gelu_new, relu), row by row in place.
+  void activate(float* x, int m, int ld) {
+    pool_.parallel_for(m, [&](int begin, int end, int) {
+      for (int r = begin; r < end; ++r) apply_activation(config_.activation, x + size_t(r) * ld, config_.hidden_dim);
+    });
   }
 
   // One task per (head, sequence), head-major so that each worker's contiguous chunk holds a share of
@@ -191,6 +206,8 @@ class CpuBackend final : public Backend {
   const cpu::CpuKernels& kernels_;
   cpu::ThreadPool pool_;
   cpu::WorkspacePool workspaces_;
+  std::vector<float> positions_;  // position_rows(): [max_position_embeddings, dim]
+  bool fused_gelu_;               // exact GELU runs in the FFN1 epilogue; other activations after it
   std::vector<Layer> layers_;
 };
 

@@ -88,6 +88,8 @@ void CudaBackend<T>::forward(const TokenBatch& batch, std::span<float> hidden) {
 
 template <typename T>
 void CudaBackend<T>::embed(const TokenBatch& batch, Pooling pooling, bool normalize, std::span<float> pooled) {
+  // The device pooling kernel does mean and CLS; max pooling runs on the host over the copied-back states.
+  if (pooling == Pooling::kMax) return Backend::embed(batch, pooling, normalize, pooled);
   check_batch(batch, config());
   check_output(pooled, size_t(batch.size()) * config().dim, "pooled");
   run(batch, RunOutput{true, pooling, normalize}, pooled.data());

@@ -35,6 +35,11 @@ void check_options(const CudaOptions& o, const ModelConfig& c) {
                                           std::to_string(o.max_seq) + " is invalid: --max-batch must be >= 1 and " +
                                           "--max-seq in [1, " + std::to_string(c.max_position_embeddings) + "]");
   if (c.n_layers < 1) fail(ErrorKind::kInvalidModel, "the model has no encoder layers");
+  // The FFN1 GEMM fuses cuBLASLt's GELU epilogue; there is no kernel for another activation, so the chain
+  // moves on to the CPU backends, which run them all.
+  if (c.activation != "gelu")
+    fail(ErrorKind::kUnavailable, "the CUDA backend runs hidden_act \"gelu\" only, this model uses \"" +
+                                      c.activation + "\" (the cpu and reference backends run it)");
 }
 
 // ACGS_CUDA_TUNE=0: an in-memory backend takes cuBLASLt's first heuristic choice for every GEMM (A/B against the

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "backend/embedding_rows.h"
 #include "common/error.h"
 
 namespace acgs::cuda {
@@ -61,8 +62,9 @@ std::vector<HostBlob> pack_weights(const ModelWeights& w, const std::string& dty
                                        " layers, config.json says " + std::to_string(c.n_layers));
   Packer p(dtype);
   p.add("word_embeddings", {c.vocab_size, dim}, {&w.word_embeddings}, c.vocab_size * dim);
-  p.add("position_embeddings", {c.max_position_embeddings, dim}, {&w.position_embeddings},
-        c.max_position_embeddings * dim);
+  // BERT's token-type row 0 folded in, so the DistilBERT embedding kernel runs BERT unchanged.
+  const Tensor positions{w.position_embeddings.shape, position_rows(w)};
+  p.add("position_embeddings", {c.max_position_embeddings, dim}, {&positions}, c.max_position_embeddings * dim);
   p.add("emb_norm.gamma", {dim}, {&w.emb_norm_g}, dim, true);
   p.add("emb_norm.beta", {dim}, {&w.emb_norm_b}, dim, true);
   for (int i = 0; i < c.n_layers; ++i) {

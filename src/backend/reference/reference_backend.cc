@@ -4,15 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "backend/activation.h"
 #include "backend/reference/reference_ops.h"
 #include "common/error.h"
+#include "model/tensor_slots.h"
 
 namespace acgs {
 namespace {
 
 using reference::add_inplace;
 using reference::attention;
-using reference::gelu_erf;
 using reference::layer_norm;
 using reference::linear;
 
@@ -44,40 +45,17 @@ void expect_shape(const Tensor& t, std::vector<int64_t> shape, const std::string
 void validate(const ModelWeights& w) {
   const ModelConfig& c = w.config;
   if (c.vocab_size <= 0 || c.dim <= 0 || c.n_heads <= 0 || c.dim % c.n_heads != 0 || c.hidden_dim <= 0 ||
-      c.n_layers < 0 || c.max_position_embeddings <= 0)
+      c.n_layers < 0 || c.max_position_embeddings <= 0 || (c.is_bert() && c.type_vocab_size <= 0))
     fail(ErrorKind::kInvalidModel, "reference backend: config has non-positive sizes or dim " +
                                        std::to_string(c.dim) + " not divisible by n_heads " +
                                        std::to_string(c.n_heads));
-  if (c.activation != "gelu")
+  if (!is_supported_activation(c.activation))
     fail(ErrorKind::kInvalidModel,
-         "reference backend: activation '" + c.activation + "' is not supported: DistilBERT uses gelu");
+         "reference backend: activation '" + c.activation + "' is not supported: use gelu, gelu_new or relu");
   if (w.layers.size() != size_t(c.n_layers))
     fail(ErrorKind::kInvalidModel, "reference backend: " + std::to_string(w.layers.size()) +
                                        " layers of weights, config says n_layers " + std::to_string(c.n_layers));
-  const int64_t d = c.dim, h = c.hidden_dim;
-  expect_shape(w.word_embeddings, {c.vocab_size, d}, "embeddings.word_embeddings.weight");
-  expect_shape(w.position_embeddings, {c.max_position_embeddings, d}, "embeddings.position_embeddings.weight");
-  expect_shape(w.emb_norm_g, {d}, "embeddings.LayerNorm.weight");
-  expect_shape(w.emb_norm_b, {d}, "embeddings.LayerNorm.bias");
-  for (size_t i = 0; i < w.layers.size(); ++i) {
-    const LayerWeights& l = w.layers[i];
-    const std::string p = "transformer.layer." + std::to_string(i) + ".";
-    const struct {
-      const Tensor& t;
-      std::vector<int64_t> shape;
-      const char* name;
-    } tensors[] = {
-        {l.q_w, {d, d}, "attention.q_lin.weight"},     {l.q_b, {d}, "attention.q_lin.bias"},
-        {l.k_w, {d, d}, "attention.k_lin.weight"},     {l.k_b, {d}, "attention.k_lin.bias"},
-        {l.v_w, {d, d}, "attention.v_lin.weight"},     {l.v_b, {d}, "attention.v_lin.bias"},
-        {l.out_w, {d, d}, "attention.out_lin.weight"}, {l.out_b, {d}, "attention.out_lin.bias"},
-        {l.sa_norm_g, {d}, "sa_layer_norm.weight"},    {l.sa_norm_b, {d}, "sa_layer_norm.bias"},
-        {l.ffn1_w, {h, d}, "ffn.lin1.weight"},         {l.ffn1_b, {h}, "ffn.lin1.bias"},
-        {l.ffn2_w, {d, h}, "ffn.lin2.weight"},         {l.ffn2_b, {d}, "ffn.lin2.bias"},
-        {l.out_norm_g, {d}, "output_layer_norm.weight"}, {l.out_norm_b, {d}, "output_layer_norm.bias"},
-    };
-    for (const auto& e : tensors) expect_shape(e.t, e.shape, p + e.name);
-  }
+  for (const ConstTensorSlot& slot : tensor_slots(w)) expect_shape(*slot.tensor, slot.shape, slot.name);
 }
 
 // Per-call activations (so concurrent forward() calls share nothing but the read-only weights).
@@ -99,7 +77,7 @@ class ReferenceBackend final : public Backend {
   BackendInfo info() const override { return {"reference", "fp32", device_}; }
   const ModelConfig& config() const override { return weights_->config; }
 
-  // DistilBertModel: embeddings, then n_layers × [attention, add & norm, FFN, add & norm]. x is the
+  // DistilBertModel / BertModel (both post-LN): embeddings, then n_layers × [attention, add & norm, FFN, add & norm]. x is the
   // caller's output buffer, updated in place layer by layer.
   void forward(const TokenBatch& batch, std::span<float> hidden) override {
     const ModelConfig& c = config();
@@ -120,18 +98,20 @@ class ReferenceBackend final : public Backend {
   }
 
  private:
-  // x = LayerNorm(word_embeddings[id] + position_embeddings[position]); positions restart at 0 in every
-  // packed sequence, as they do in each row of a padded HF batch.
+  // x = LayerNorm(word_embeddings[id] (+ BERT's token_type_embeddings[0]) + position_embeddings[position]),
+  // summed in BertEmbeddings' order; positions restart at 0 in every packed sequence, as they do in each row
+  // of a padded HF batch. Single texts have token_type_ids all 0.
   void embed_tokens(const TokenBatch& batch, float* x) const {
     const ModelConfig& c = config();
     const ModelWeights& w = *weights_;
+    const float* type0 = c.is_bert() ? w.token_type_embeddings.data.data() : nullptr;
     for (int s = 0; s < batch.size(); ++s) {
       for (int pos = 0; pos < batch.length(s); ++pos) {
         const int t = batch.offsets[s] + pos;
         const float* word = w.word_embeddings.data.data() + size_t(batch.ids[t]) * c.dim;
         const float* position = w.position_embeddings.data.data() + size_t(pos) * c.dim;
         float* row = x + size_t(t) * c.dim;
-        for (int j = 0; j < c.dim; ++j) row[j] = word[j] + position[j];
+        for (int j = 0; j < c.dim; ++j) row[j] = type0 ? (word[j] + type0[j]) + position[j] : word[j] + position[j];
       }
     }
     layer_norm(x, batch.total_tokens(), c.dim, w.emb_norm_g.data.data(), w.emb_norm_b.data.data(),
@@ -153,11 +133,11 @@ class ReferenceBackend final : public Backend {
     linear(ws.ctx.data(), tokens, c.dim, l.out_w.data.data(), l.out_b.data.data(), c.dim, ws.proj.data());
   }
 
-  // ws.proj = lin2(gelu(lin1(x))).
+  // ws.proj = lin2(activation(lin1(x))).
   void feed_forward(int tokens, const LayerWeights& l, const float* x, Workspace& ws) const {
     const ModelConfig& c = config();
     linear(x, tokens, c.dim, l.ffn1_w.data.data(), l.ffn1_b.data.data(), c.hidden_dim, ws.inner.data());
-    gelu_erf(ws.inner.data(), ws.inner.size());
+    apply_activation(c.activation, ws.inner.data(), ws.inner.size());
     linear(ws.inner.data(), tokens, c.hidden_dim, l.ffn2_w.data.data(), l.ffn2_b.data.data(), c.dim,
            ws.proj.data());
   }

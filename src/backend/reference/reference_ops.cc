@@ -59,14 +59,6 @@ void add_inplace(float* x, const float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
-void gelu_erf(float* x, size_t n) {
-  constexpr double kInvSqrt2 = 1.0 / std::numbers::sqrt2;
-  for (size_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    x[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v * kInvSqrt2)));
-  }
-}
-
 void attention(const float* q, const float* k, const float* v, int len, int n_heads, int head_dim, float* ctx) {
   const size_t dim = size_t(n_heads) * head_dim;
   const double scale = 1.0 / std::sqrt(double(head_dim));

@@ -4,6 +4,8 @@
 // rounding error than any backend it checks. Sizes are in elements; outputs are caller-owned.
 #include <cstddef>
 
+#include "backend/activation.h"
+
 namespace acgs::reference {
 
 // y[rows, out] = x[rows, in] · wᵀ + b, with w in Hugging Face's nn.Linear layout [out, in] and b [out].
@@ -16,8 +18,8 @@ void layer_norm(float* x, int rows, int dim, const float* gamma, const float* be
 // x += y, elementwise over n values (the residual connections).
 void add_inplace(float* x, const float* y, size_t n);
 
-// In place: x * Φ(x) = 0.5 · x · (1 + erf(x / √2)), the exact GELU of torch.nn.functional.gelu.
-void gelu_erf(float* x, size_t n);
+// The activations (gelu_erf and the others) live in backend/activation.h, shared with the CPU backends.
+using acgs::gelu_erf;
 
 // Multi-head scaled dot-product attention of one sequence of len tokens against itself.
 // q, k, v, ctx: [len, n_heads * head_dim]; head h owns columns [h * head_dim, (h + 1) * head_dim).

@@ -257,6 +257,11 @@ void check_round_trip(const ModelWeights& sent, const fs::path& out) {
 }  // namespace
 
 OnnxExportResult export_onnx(const ModelWeights& weights, const fs::path& out) {
+  // The graph below is DistilBERT's; a BERT model's token-type embedding and activation have no place in it.
+  if (weights.config.model_type != "distilbert")
+    fail(ErrorKind::kInvalidArgument, "ONNX export writes DistilBERT graphs only; this model is \"" +
+                                          weights.config.model_type +
+                                          "\" (export it with torch.onnx.export from its Hugging Face directory)");
   onnx::ModelProto model;
   // IR version 8 is what onnx 1.12 (and torch exports through it) writes for opset 14.
   model.set_ir_version(8);

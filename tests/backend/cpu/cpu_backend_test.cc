@@ -62,6 +62,41 @@ TEST(CpuBackend, HiddenStatesMatchReferenceOnMixedLengths) {
   }
 }
 
+// BERT shapes the sentence-transformers models use: head_dim 32 (MiniLM, bge-small) and 64, a token-type
+// embedding, and each activation of BertConfig.hidden_act we run (gelu is fused into the GEMM, the others not).
+TEST(CpuBackend, BertShapesAndActivationsMatchReference) {
+  for (const std::string activation : {"gelu", "gelu_new", "relu"}) {
+    for (const int head_dim : {32, 64}) {
+      ModelConfig c;
+      c.model_type = "bert";
+      c.type_vocab_size = 2;
+      c.activation = activation;
+      c.layer_norm_eps = 1e-5f;
+      c.vocab_size = 300;
+      c.n_heads = 3;
+      c.dim = 3 * head_dim;
+      c.n_layers = 2;
+      c.hidden_dim = 4 * c.dim;
+      const auto weights = std::make_shared<const ModelWeights>(synth_weights(c, 11));
+      auto reference = make_reference_backend(weights);
+      const TokenBatch batch = test::random_batch({1, 9, 33, 70}, c.vocab_size, 4);
+      const auto expected = run_forward(*reference, batch);
+      auto cpu = cpu_backend(weights, CpuPrecision::kFp32, 2);
+      const double diff = max_abs_diff(run_forward(*cpu, batch), expected);
+      EXPECT_LT(diff, 1e-3) << activation << " head_dim " << head_dim;
+      auto int8 = cpu_backend(weights, CpuPrecision::kInt8, 2);
+      std::vector<float> want(size_t(batch.size()) * c.dim), got(want.size());
+      reference->embed(batch, Pooling::kMean, false, want);
+      int8->embed(batch, Pooling::kMean, false, got);
+      for (int s = 0; s < batch.size(); ++s)
+        EXPECT_GE(test::cosine({want.data() + size_t(s) * c.dim, size_t(c.dim)},
+                               {got.data() + size_t(s) * c.dim, size_t(c.dim)}),
+                  0.999)
+            << activation << " head_dim " << head_dim << " sequence " << s;
+    }
+  }
+}
+
 TEST(CpuBackend, PackedBatchEqualsSequencesRunAlone) {
   const auto weights = odd_model();
   auto cpu = cpu_backend(weights, CpuPrecision::kFp32, 2);

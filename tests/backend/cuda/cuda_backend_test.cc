@@ -193,6 +193,35 @@ void expect_graph_replay_matches(Backend& direct, Backend& graphed) {
   }
 }
 
+// BERT on the GPU (needs a device; not yet run on one): the token-type row folded into the position rows at
+// pack time, head_dim 32 (MiniLM / bge-small), host-side max pooling; a non-GELU activation is refused with
+// a reason (kUnavailable), so the engine's chain moves on to the CPU backends.
+TEST(CudaBert, RunsMiniLmShapesAndRefusesOtherActivations) {
+  ACGS_SKIP_WITHOUT_CUDA();
+  ModelConfig c = synth_preset("minilm-l6");
+  c.vocab_size = 2000;
+  c.n_layers = 2;
+  auto w = std::make_shared<ModelWeights>(synth_weights(c, 21));
+  w->sha256 = "synthetic-bert";
+  const auto reference = make_reference_backend(w);
+  const TokenBatch batch = batch_of({1, 37, 128, 5}, 2000, 8);
+  for (const char* precision : {"fp32", "fp16"}) {
+    const auto gpu = cuda_backend(w, precision);
+    EXPECT_LE(max_abs(forward(*gpu, batch), forward(*reference, batch)), precision[2] == '3' ? 1e-3 : 2e-2);
+    EXPECT_LE(max_abs(embed(*gpu, batch, Pooling::kMax, true), embed(*reference, batch, Pooling::kMax, true)),
+              precision[2] == '3' ? 1e-3 : 2e-2);
+  }
+  auto relu = std::make_shared<ModelWeights>(*w);
+  relu->config.activation = "relu";
+  try {
+    cuda_backend(relu, "fp32");
+    ADD_FAILURE() << "a relu model was accepted by the CUDA backend";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnavailable) << e.what();
+    EXPECT_NE(std::string(e.what()).find("relu"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(CudaBackendTest, GraphReplayGivesTheBitsOfDirectLaunches) {
   const auto w = model(128, 2, 512, 3);
   // The attention kernel and the GEMM algorithms are fixed: under auto / tuning, two backends may time
