@@ -60,7 +60,7 @@ PEAK_CORE=$("$BUILD/fma_peak" 2>/dev/null)
 # vpdpbusd's peak (0 without AVX-512 VNNI): both int8 engines run their GEMMs on it here.
 PEAK_I8_CORE=$("$BUILD/fma_peak" vnni 2>/dev/null || echo 0)
 READ_GBS=$("$BUILD/read_bandwidth" "$THREADS" 2>/dev/null)
-ACCURACY=$WORK/accuracy.jsonl
+ACCURACY=$WORK/accuracy-$PRESET.jsonl
 $PY bench/int8_accuracy.py --bin "$BIN" --model "$MODEL" --onnx "$ONNX" --onnx-int8 "$ONNX_INT8" \
   --texts bench/parity_texts.jsonl > "$ACCURACY"
 
