@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # The service-level objective through the HTTP service: P99 <= 5 ms (MLPerf's Server scenario with our
-# bound). For each CONFIG (backend:endpoint), start `acgs-infer serve` on a free loopback port, offer an
-# open-loop Poisson load at each rate (bench/server/slo_loadgen: latency from each request's scheduled send
-# time, keep-alive pool), and print p50/p90/p99/p99.9 and errors per rate, then the SLO capacity: the
-# highest offered rate whose P99 <= 5 ms with no errors. In the same run, as the peers the table reads
-# against: the generator's floor against nginx serving a static body, and the engine's in-process batch-1
-# latency and saturated rate on the same messages (bench/server/engine_slo_peer.cc). Writes OUT/slo.jsonl
-# and OUT/slo.png (latency percentiles vs offered rate, one line per config).
+# bound). For each CONFIG (backend:endpoint[:preset]; a preset is synthesized with seed 0 and served instead
+# of MODEL, e.g. cpu-int8:/v1/score:minilm-l6 for the all-MiniLM-L6-v2 shapes), start `acgs-infer serve` on
+# a free loopback port, offer an open-loop Poisson load at each rate (bench/server/slo_loadgen: latency from
+# each request's scheduled send time, keep-alive pool), and print p50/p90/p99/p99.9 and errors per rate, then
+# the SLO capacity: the highest offered rate whose P99 <= 5 ms with no errors. In the same run, as the peers
+# the table reads against: the generator's floor against nginx serving a static body, and the engine's
+# in-process batch-1 latency and saturated rate on the same messages (bench/server/engine_slo_peer.cc).
+# Writes OUT/slo.jsonl and OUT/slo.png (latency percentiles vs offered rate, one line per config).
 #
 # Usage: bash bench/slo.sh [BUILD_DIR=build]
-# env: CONFIGS="cpu-int8:/v1/score cpu-int8:/embed cpu:/v1/score"  RATES="25 100 200 300 500 750 1000"
+# env: CONFIGS="cpu-int8:/v1/score cpu-int8:/embed cpu:/v1/score cpu-int8:/v1/score:minilm-l6"  RATES="25 100 200 300 500 750 1000"
 #      SECONDS_PER_RATE=8  MODEL=<dir> (default: the built-in default model)  OUT=bench/out  MESSAGES=256
 #      SERVE_ARGS="" (extra serve flags)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
-CONFIGS=${CONFIGS:-"cpu-int8:/v1/score cpu-int8:/embed cpu:/v1/score"}
+CONFIGS=${CONFIGS:-"cpu-int8:/v1/score cpu-int8:/embed cpu:/v1/score cpu-int8:/v1/score:minilm-l6"}
 RATES=${RATES:-"25 100 200 300 500 750 1000"}
 SECONDS_PER_RATE=${SECONDS_PER_RATE:-8}
 OUT=${OUT:-bench/out}
@@ -77,10 +78,15 @@ fi
 
 declare -A capacity
 for config in $CONFIGS; do
-  backend=${config%%:*} path=${config#*:}
+  IFS=: read -r backend path preset <<<"$config"
+  model=$MODEL label="$backend $path${preset:+ $preset}"
+  if [[ -n "$preset" ]]; then
+    model="$work/synth-$preset-seed0"
+    [[ -d "$model" ]] || "$BIN" synth --preset "$preset" --seed 0 --out "$model" >/dev/null
+  fi
   bodies="$work/score.jsonl"; [[ "$path" == /v1/score ]] || bodies="$work/embed.jsonl"
   # shellcheck disable=SC2086
-  "$BIN" serve --model "$MODEL" --backend "$backend" --host 127.0.0.1 --port 0 --no-access-log $SERVE_ARGS 2>"$work/server.log" &
+  "$BIN" serve --model "$model" --backend "$backend" --host 127.0.0.1 --port 0 --no-access-log $SERVE_ARGS 2>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 600); do
     grep -q '"ready"' "$work/server.log" && break
@@ -91,14 +97,14 @@ for config in $CONFIGS; do
   capacity[$config]=0
   for rate in $RATES; do
     j=$("$GEN" --port "$port" --rate "$rate" --seconds "$SECONDS_PER_RATE" --path "$path" --bodies "$bodies")
-    row "$backend $path" "$rate" "$j"; record "$backend $path" "$rate" "$j"
+    row "$label" "$rate" "$j"; record "$label" "$rate" "$j"
     ok=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(int(d["errors"]==0 and d["p99_ms"] is not None and d["p99_ms"]<=5.0))' "$j")
     [[ "$ok" == 1 ]] && capacity[$config]=$rate
   done
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
-  peer=$("$PEER" "$MODEL" "$backend" "$work/score.jsonl" 300 32 5)
-  echo "  in-process $backend (same messages, 1 at a time / batches of 32): $peer"
-  "$PY" -c 'import json,sys; d=json.loads(sys.argv[2]); d.update(config=sys.argv[1], peer=True); print(json.dumps(d))' "$backend $path" "$peer" >>"$results"
+  peer=$("$PEER" "$model" "$backend" "$work/score.jsonl" 300 32 5)
+  echo "  in-process $label (same messages, 1 at a time / batches of 32): $peer"
+  "$PY" -c 'import json,sys; d=json.loads(sys.argv[2]); d.update(config=sys.argv[1], peer=True); print(json.dumps(d))' "$label" "$peer" >>"$results"
 done
 for config in $CONFIGS; do echo "SLO capacity (P99 <= 5 ms, no errors) ${config}: ${capacity[$config]} requests/s"; done
 
