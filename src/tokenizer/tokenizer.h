@@ -22,7 +22,8 @@ struct Encoding {
 
 class Tokenizer {
  public:
-  // tokenizer.json or vocab.txt (then: uncased BERT normalizer defaults). Throws Error(kInvalidModel).
+  // tokenizer.json or vocab.txt; a tokenizer_config.json beside either is read too (see tokenizer_spec.h).
+  // Throws Error(kInvalidModel).
   static Tokenizer from_file(const std::filesystem::path& path);
   // A model directory: tokenizer.json if present, else vocab.txt.
   static Tokenizer from_dir(const std::filesystem::path& dir);

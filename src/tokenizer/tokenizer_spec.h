@@ -22,12 +22,14 @@ struct TokenizerSpec {
   int32_t pad_id = 0;
 };
 
-// HF tokenizer.json with a WordPiece model, BertNormalizer, BertPreTokenizer and BertProcessing (or the
-// equivalent TemplateProcessing "[CLS] $A [SEP]"). Throws Error(kInvalidModel) naming the field.
+// HF tokenizer.json with a WordPiece model, BertNormalizer (or none), BertPreTokenizer and BertProcessing (or
+// the equivalent TemplateProcessing "[CLS] $A [SEP]"). A tokenizer_config.json beside it must agree with its
+// normalizer. Throws Error(kInvalidModel) naming the field.
 TokenizerSpec load_tokenizer_json(const std::filesystem::path& path);
 
-// One token per line, id = line number; uncased BERT defaults, [PAD] [UNK] [CLS] [SEP] [MASK] are
-// special tokens when present (HF's BertWordPieceTokenizer does the same).
+// One token per line, id = line number. The normalizer flags and special-token strings come from a
+// tokenizer_config.json beside it (BERT's uncased defaults without one); the special tokens the vocabulary
+// has are matched on the raw text, as in what transformers' BertConverter builds.
 TokenizerSpec load_vocab_txt(const std::filesystem::path& path);
 
 }  // namespace acgs::tok

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "testing"))
-from procs import free_port, wait_for  # noqa: E402
+from procs import Processes, free_port, wait_for  # noqa: E402
 
 RULES = ROOT / "deploy" / "prometheus" / "acgs2.rules.yml"
 DASHBOARD = ROOT / "deploy" / "grafana" / "acgs2-dashboard.json"
@@ -61,28 +61,6 @@ def post(port, path, body):
         return r.status
     finally:
         conn.close()
-
-
-class Processes:
-    def __init__(self, tmp):
-        self.tmp, self.procs = tmp, {}
-
-    def spawn(self, name, args):
-        log = open(os.path.join(self.tmp, name + ".log"), "w")
-        self.procs[name] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.tmp)
-
-    def log(self, name):
-        with open(os.path.join(self.tmp, name + ".log")) as f:
-            return f.read()
-
-    def close(self):
-        for p in self.procs.values():
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
 
 def start_replica(procs, binary, tmp):

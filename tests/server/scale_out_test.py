@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "testing"))
-from procs import free_port, wait_for  # noqa: E402
+from procs import Processes, free_port, wait_for  # noqa: E402
 
 SOURCE = os.path.dirname(os.path.abspath(__file__))
 TEXTS = [  # keyword counts 0, 1, 3 and 5+ give semantic 0.1 / 0.5 / 0.8 / 1.0, so drift moves
@@ -57,26 +57,17 @@ class Stack:
     """The processes of one test run, all under one temp directory."""
 
     def __init__(self, binary, tmp):
-        self.binary, self.tmp, self.procs = binary, tmp, {}
+        self.binary, self.tmp, self.procs = binary, tmp, Processes(tmp)
         self.model = os.path.join(tmp, "model")
         subprocess.run([binary, "synth", "--preset", "tiny", "--seed", "7", "--out", self.model], check=True,
                        stdout=subprocess.DEVNULL)
         self.redis_port = free_port()
 
     def spawn(self, name, args):
-        log = open(os.path.join(self.tmp, name + ".log"), "w")
-        self.procs[name] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.tmp)
+        self.procs.spawn(name, args)
 
     def stop(self, name):
-        p = self.procs.pop(name, None)
-        if p is None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        self.procs.stop(name)
 
     def start_redis(self):
         self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -112,8 +103,7 @@ class Stack:
         return port
 
     def close(self):
-        for name in list(self.procs):
-            self.stop(name)
+        self.procs.close()
 
 
 def score(port, body):

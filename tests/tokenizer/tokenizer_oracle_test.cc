@@ -5,11 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "oracle/hf_tokenizers_oracle.h"
 #include "tokenizer/tokenizer.h"
 
 namespace acgs {
@@ -18,30 +18,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path source_dir() { return std::getenv("ACGS_SOURCE_DIR"); }
-
-std::vector<std::string> read_corpus() {
-  std::ifstream in(source_dir() / "tests/tokenizer/corpus.jsonl");
-  std::vector<std::string> texts;
-  for (std::string line; std::getline(in, line);) texts.push_back(json::parse(line).at("text").get<std::string>());
-  return texts;
-}
-
 std::vector<json> run_oracle() {
   const fs::path out = fs::path(std::getenv("ACGS_BINARY_DIR")) / "tokenizer_oracle";
-  const fs::path data = source_dir() / "data/bert-base-uncased";
-  const std::string cmd = "cd '" + (source_dir() / "tools/oracle").string() + "' && node tokenize_golden.js '" +
-                          (source_dir() / "tests/tokenizer/corpus.jsonl").string() + "' '" +
-                          (data / "tokenizer.json").string() + "' '" + (data / "vocab.txt").string() + "' '" +
-                          out.string() + "'";
-  if (std::system(cmd.c_str()) != 0) {
-    ADD_FAILURE() << "the HF tokenizers oracle failed (run `bash scripts/setup.sh` for node + npm packages): " << cmd;
-    return {};
-  }
-  std::ifstream in(out / "goldens.jsonl");
-  std::vector<json> runs;
-  for (std::string line; std::getline(in, line);) runs.push_back(json::parse(line));
-  return runs;
+  const fs::path data = test::source_dir() / "data/bert-base-uncased";
+  return test::run_node_oracle("tokenize_golden.js",
+                               {(test::source_dir() / "tests/tokenizer/corpus.jsonl").string(),
+                                (data / "tokenizer.json").string(), (data / "vocab.txt").string(), out.string()},
+                               out / "goldens.jsonl");
 }
 
 std::string describe(const json& run) {
@@ -50,7 +33,7 @@ std::string describe(const json& run) {
 }
 
 TEST(TokenizerOracle, EveryIdMatchesHfTokenizers) {
-  const auto texts = read_corpus();
+  const auto texts = test::read_corpus();
   ASSERT_GE(texts.size(), 300u);
   const auto runs = run_oracle();
   ASSERT_EQ(runs.size(), 22u);

@@ -167,6 +167,58 @@ TEST(Tokenizer, TemplateProcessingIsAccepted) {
   EXPECT_EQ(tok.encode("hello world"), uncased().encode("hello world"));
 }
 
+// tokenizer.json and tokenizer_config.json side by side must agree: transformers follows the config, HF
+// tokenizers and TEI follow tokenizer.json.
+TEST(Tokenizer, TokenizerConfigMustAgreeWithTokenizerJson) {
+  const fs::path agreeing = write_json_variant("config_agrees", [](json&) {});
+  std::ofstream(agreeing.parent_path() / "tokenizer_config.json")
+      << R"({"do_lower_case": true, "strip_accents": null, "tokenize_chinese_chars": true})";
+  EXPECT_EQ(Tokenizer::from_dir(agreeing.parent_path()).encode("Héllo 東京"), uncased().encode("Héllo 東京"));
+
+  std::string message;
+  for (const char* config : {R"({"do_lower_case": false})", R"({"tokenize_chinese_chars": false})",
+                             R"({"strip_accents": false})", R"({"do_lower_case": false, "strip_accents": null})"}) {
+    const fs::path path = write_json_variant("config_disagrees", [](json&) {});
+    std::ofstream(path.parent_path() / "tokenizer_config.json") << config;
+    EXPECT_EQ(error_kind([&] { Tokenizer::from_file(path); }, &message), ErrorKind::kInvalidModel) << config;
+    EXPECT_NE(message.find("tokenizer_config.json says"), std::string::npos) << message;
+    EXPECT_NE(message.find("make the two files agree"), std::string::npos) << message;
+  }
+}
+
+TEST(Tokenizer, TokenizerConfigSpecialTokensAndClass) {
+  const fs::path dir = scratch_dir("config_specials");
+  fs::copy_file(data_dir() / "vocab.txt", dir / "vocab.txt");
+  // transformers 4.x saves special tokens as AddedToken objects.
+  std::ofstream(dir / "tokenizer_config.json")
+      << R"({"tokenizer_class": "BertTokenizerFast", "cls_token": {"__type": "AddedToken", "content": "[MASK]"}})";
+  const Tokenizer tok = Tokenizer::from_dir(dir);
+  EXPECT_EQ(tok.cls_id(), 103);
+  EXPECT_EQ(tok.sep_id(), 102);
+  EXPECT_EQ(tok.encode("hello")[0], 103);
+
+  std::string message;
+  std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "MPNetTokenizer"})";
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("tokenizer_class is \"MPNetTokenizer\""), std::string::npos) << message;
+  std::ofstream(dir / "tokenizer_config.json") << R"({"do_basic_tokenize": false})";
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("do_basic_tokenize is false"), std::string::npos) << message;
+  std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": "yes"})";
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_dir(dir); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("do_lower_case has the wrong type"), std::string::npos) << message;
+}
+
+TEST(Tokenizer, UnknownPipelineStepsAreRefusedByName) {
+  std::string message;
+  const auto sequence = write_json_variant("sequence", [](json& j) { j["normalizer"] = {{"type", "Sequence"}}; });
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_file(sequence); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("normalizer.type is \"Sequence\", not \"BertNormalizer\""), std::string::npos) << message;
+  const auto whitespace = write_json_variant("whitespace", [](json& j) { j["pre_tokenizer"]["type"] = "Whitespace"; });
+  EXPECT_EQ(error_kind([&] { Tokenizer::from_file(whitespace); }, &message), ErrorKind::kInvalidModel);
+  EXPECT_NE(message.find("pre_tokenizer.type is \"Whitespace\""), std::string::npos) << message;
+}
+
 TEST(Tokenizer, BadFilesAreInvalidModelErrors) {
   std::string message;
   EXPECT_EQ(error_kind([] { Tokenizer::from_dir("/nonexistent/model"); }, &message), ErrorKind::kInvalidModel);

@@ -5,11 +5,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "oracle/hf_tokenizers_oracle.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -43,19 +43,17 @@ std::u32string to_cps(std::string_view text) {
 }
 
 TEST(UnicodeOracle, EveryCodePointNormalizesAndSplitsLikeHf) {
-  const fs::path src = std::getenv("ACGS_SOURCE_DIR");
   const fs::path out = fs::path(std::getenv("ACGS_BINARY_DIR")) / "unicode_sweep.jsonl";
-  const std::string cmd = "cd '" + (src / "tools/oracle").string() + "' && node unicode_sweep.js '" + out.string() + "'";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << "the HF tokenizers oracle failed (run `bash scripts/setup.sh`): " << cmd;
+  const auto goldens = acgs::test::run_node_oracle("unicode_sweep.js", {out.string()}, out);
 
   const BertNormalizer uncased({});
   const BertNormalizer cased({.strip_accents = false, .lowercase = false});
   const auto& props = UnicodeProps::get();
   std::u32string normalized, scratch;
-  std::ifstream in(out);
   int chunks = 0, failures = 0;
-  for (std::string line; std::getline(in, line) && failures < 20; ++chunks) {
-    const auto golden = nlohmann::json::parse(line);
+  for (const auto& golden : goldens) {
+    if (failures >= 20) break;
+    ++chunks;
     const auto first = golden.at("first").get<uint32_t>();
     const std::string text = chunk_text(first);
     for (const auto& [normalizer, key] : {std::pair{&uncased, "uncased"}, std::pair{&cased, "cased"}}) {

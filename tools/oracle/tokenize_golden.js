@@ -11,6 +11,7 @@
 const fs = require('fs');
 const path = require('path');
 const tk = require('tokenizers');
+const { fromVocabTxt, idsRuns } = require('./bert_tokenizers');
 
 const [corpusPath, jsonPath, vocabPath, outDir] = process.argv.slice(2);
 if (!outDir) {
@@ -33,33 +34,13 @@ for (const [name, flags] of Object.entries(normalizerVariants)) {
   fs.writeFileSync(file, JSON.stringify({ ...base, normalizer: { ...base.normalizer, ...flags } }));
   files[file] = () => tk.Tokenizer.fromFile(file);
 }
-files[vocabPath] = async () => {
-  // What HF's BertWordPieceTokenizer(vocab.txt) assembles.
-  const tok = new tk.Tokenizer(await tk.WordPiece.fromFile(vocabPath, { unkToken: '[UNK]' }));
-  tok.setNormalizer(tk.bertNormalizer({ cleanText: true, handleChineseChars: true, lowercase: true }));
-  tok.setPreTokenizer(tk.bertPreTokenizer());
-  tok.setPostProcessor(tk.bertProcessing(['[SEP]', tok.tokenToId('[SEP]')], ['[CLS]', tok.tokenToId('[CLS]')]));
-  tok.addSpecialTokens(['[UNK]', '[SEP]', '[CLS]', '[PAD]', '[MASK]']);
-  return tok;
-};
-
-async function encodeAll(tok, list) {
-  const out = [];
-  for (const t of list) out.push(await tok.encode(t));  // one at a time: results in corpus order
-  return out;
-}
+// What HF's BertWordPieceTokenizer(vocab.txt) assembles: BERT's uncased defaults.
+files[vocabPath] = () => fromVocabTxt(vocabPath);
 
 (async () => {
   const lines = [];
   for (const [file, make] of Object.entries(files)) {
-    const tok = await make();
-    for (const maxLength of [0, 128, 16]) {
-      if (maxLength) tok.setTruncation(maxLength);
-      else tok.disableTruncation();
-      tok.disablePadding();
-      const encodings = await encodeAll(tok, texts);
-      lines.push({ file, max_length: maxLength, ids: encodings.map((e) => e.getIds()) });
-    }
+    for (const run of await idsRuns(await make(), texts, [0, 128, 16])) lines.push({ file, ...run });
   }
   // Padding: batches of 7 texts through tokenizer.json, longest and max_length.
   const tok = tk.Tokenizer.fromFile(jsonPath);
