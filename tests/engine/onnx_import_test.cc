@@ -72,7 +72,8 @@ TEST(OnnxImport, GraphWithoutEmbeddingsSaysWhatItHas) {
     *n->add_output() = names[i + 1];
   }
   save(m, tmp / "relu.onnx");
-  expect_import_error(tmp / "relu.onnx", {"not a DistilBERT encoder graph", "no token-embedding Gather", "Relu x2"});
+  expect_import_error(tmp / "relu.onnx",
+                      {"not a DistilBERT or BERT encoder graph", "no token-embedding Gather", "Relu x2"});
 }
 
 TEST(OnnxImport, EmbeddingsWithoutPositionsAreRejected) {

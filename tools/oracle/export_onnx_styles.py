@@ -107,17 +107,32 @@ class Encoder(nn.Module):
 
 
 class Prefixed(nn.Module):
-    """DistilBertForSequenceClassification's layout: the encoder under `distilbert.`, a classifier on [CLS]."""
+    """DistilBertFor* / BertFor*'s layout: the encoder under `prefix.` (so its initializers are named so), a
+    classifier on [CLS] that the importer must ignore. Extra inputs (token_type_ids) go to the encoder."""
 
-    def __init__(self, encoder, dim):
+    def __init__(self, encoder, dim, prefix="distilbert"):
         super().__init__()
-        self.distilbert = encoder
+        self.prefix = prefix
+        self.add_module(prefix, encoder)
         self.pre_classifier = nn.Linear(dim, dim)
         self.classifier = nn.Linear(dim, 2)
 
-    def forward(self, input_ids, attention_mask):
-        hidden = self.distilbert(input_ids, attention_mask)
+    def forward(self, input_ids, attention_mask, *more):
+        hidden = getattr(self, self.prefix)(input_ids, attention_mask, *more)
         return hidden, self.classifier(torch.relu(self.pre_classifier(hidden[:, 0])))
+
+
+def randomize(module):
+    """Seeded random weights large enough that attention is far from uniform, so a wrong head count shows in
+    the output (default init would leave every head nearly uniform)."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "LayerNorm" in name or "layer_norm" in name:
+                p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
+            elif name.endswith("weight"):
+                p.copy_(torch.randn_like(p) * (0.5 if "embeddings" in name else 1.5 / math.sqrt(p.shape[-1])))
+            else:
+                p.copy_(0.1 * torch.randn_like(p))
 
 
 def build(n_heads, head_dim, style, prefixed, seed, eps):
@@ -129,28 +144,22 @@ def build(n_heads, head_dim, style, prefixed, seed, eps):
     for m in encoder.modules():
         if isinstance(m, nn.LayerNorm):
             m.eps = eps
-    # Weights large enough that attention is far from uniform, so a wrong head count shows in the output.
-    with torch.no_grad():
-        for name, p in encoder.named_parameters():
-            if "LayerNorm" in name or "layer_norm" in name:
-                p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
-            elif name.endswith("weight"):
-                p.copy_(torch.randn_like(p) * (0.5 if "embeddings" in name else 1.5 / math.sqrt(p.shape[-1])))
-            else:
-                p.copy_(0.1 * torch.randn_like(p))
+    randomize(encoder)
     module = Prefixed(encoder, dim) if prefixed else encoder
     return module.eval(), cfg
 
 
-def export(module, path, prefixed):
+def export(module, path, inputs, outputs):
+    """torch.onnx.export at opset 14 with constant folding; `inputs` are named from input_ids, attention_mask
+    and token_type_ids (a one-text example), every input and the first output with dynamic batch and
+    sequence axes, the other outputs with a dynamic batch."""
     ids = torch.tensor([[2, 40, 41, 3]], dtype=torch.long)
+    example = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
     dynamic = {0: "batch", 1: "sequence"}
-    outputs = ["last_hidden_state", "logits"] if prefixed else ["last_hidden_state"]
-    axes = {"input_ids": dynamic, "attention_mask": dynamic, "last_hidden_state": dynamic}
-    if prefixed:
-        axes["logits"] = {0: "batch"}
+    axes = {name: dynamic for name in inputs + outputs[:1]}
+    axes.update({name: {0: "batch"} for name in outputs[1:]})
     with torch.no_grad():
-        torch.onnx.export(module, (ids, torch.ones_like(ids)), str(path), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(module, tuple(example[name] for name in inputs), str(path), input_names=inputs,
                           output_names=outputs, dynamic_axes=axes, opset_version=14, do_constant_folding=True)
     onnx.checker.check_model(str(path))
 
@@ -173,7 +182,8 @@ def main():
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         module, cfg = build(n_heads, head_dim, style, prefixed, seed, eps)
-        export(module, folder / "model.onnx", prefixed)
+        export(module, folder / "model.onnx", ["input_ids", "attention_mask"],
+               ["last_hidden_state", "logits"] if prefixed else ["last_hidden_state"])
         (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
         files.append({"name": name, "style": style, "prefixed": prefixed, "layer_norm_eps": eps, **cfg})
     (out / "manifest.json").write_text(json.dumps(files, indent=1) + "\n")
