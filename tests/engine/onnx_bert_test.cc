@@ -44,17 +44,14 @@ TEST_F(OnnxBert, EveryExportImportsItsConfigAndMatchesOnnxRuntime) {
     const double embedded = matrix_->embed_vs_ort(matrix_->dir(m).string(), name);
     EXPECT_LE(embedded, 1e-4);
 
-    const fs::path converted = tmp_->path() / "converted" / name;
-    const test::CliResult r = test::run_cli(
-        "convert --model " + (matrix_->dir(m) / "model.onnx").string() + " --out " + converted.string(), "",
-        tmp_->path());
+    const test::CliResult r = matrix_->convert(m);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const json config = json::parse(test::read_file(converted / "config.json"));
+    const json config = json::parse(test::read_file(matrix_->converted(m) / "config.json"));
     for (const char* f : {"model_type", "hidden_size", "num_attention_heads", "num_hidden_layers", "intermediate_size",
                           "hidden_act", "type_vocab_size", "vocab_size", "max_position_embeddings"})
       EXPECT_EQ(config[f], m[f]) << f;
     EXPECT_FLOAT_EQ(config["layer_norm_eps"].get<float>(), m["layer_norm_eps"].get<float>());
-    const double reloaded = matrix_->embed_vs_ort(converted.string(), name);
+    const double reloaded = matrix_->embed_vs_ort(matrix_->converted(m).string(), name);
     EXPECT_LE(reloaded, 1e-4);
     worst = std::max({worst, embedded, reloaded});
     ++checked;

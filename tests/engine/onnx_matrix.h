@@ -81,6 +81,15 @@ class OnnxMatrix {
     throw std::runtime_error("no matrix file " + name);
   }
 
+  // `convert` of matrix file `entry`'s model.onnx into converted(entry).
+  CliResult convert(const nlohmann::json& entry) const {
+    return run_cli("convert --model " + (dir(entry) / "model.onnx").string() + " --out " + converted(entry).string(),
+                   "", tmp_);
+  }
+  std::filesystem::path converted(const nlohmann::json& entry) const {
+    return tmp_ / "converted" / entry["name"].get<std::string>();
+  }
+
   // `embed --output hidden` on the reference backend; the largest difference to ORT's hidden states for
   // matrix file `name` on the same texts (infinity when the shapes differ).
   double embed_vs_ort(const std::string& model, const std::string& name) const {

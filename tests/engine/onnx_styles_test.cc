@@ -49,16 +49,13 @@ TEST_F(OnnxStyles, EveryExportStyleImportsItsHeadCountAndMatchesOnnxRuntime) {
     const double embedded = embed_vs_ort(dir(m).string(), name);
     EXPECT_LE(embedded, 1e-4);
 
-    const fs::path converted = *tmp_ / "converted" / name;
-    const test::CliResult r =
-        test::run_cli("convert --model " + (dir(m) / "model.onnx").string() + " --out " + converted.string(), "",
-                      tmp_->path());
+    const test::CliResult r = matrix_->convert(m);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(json::parse(r.out)["n_heads"], m["n_heads"]);
-    const json config = json::parse(test::read_file(converted / "config.json"));
+    const json config = json::parse(test::read_file(matrix_->converted(m) / "config.json"));
     for (const char* f : {"n_heads", "dim", "n_layers", "hidden_dim", "vocab_size", "max_position_embeddings"})
       EXPECT_EQ(config[f], m[f]) << f;
-    const double reloaded = embed_vs_ort(converted.string(), name);
+    const double reloaded = embed_vs_ort(matrix_->converted(m).string(), name);
     EXPECT_LE(reloaded, 1e-4);
     worst = std::max({worst, embedded, reloaded});
     ++checked;

@@ -16,15 +16,13 @@ OUT/manifest.json lists every file: {"name", "prefixed", "token_types", ...confi
 
 Usage: /usr/bin/python3 tools/oracle/export_onnx_bert.py --out OUT
 """
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_onnx_styles import VOCAB, Prefixed, export, randomize  # noqa: E402
+from export_onnx_styles import VOCAB, Prefixed, randomize, write_matrix  # noqa: E402
 from torch_bert import BertEmbeddings, BertModel  # noqa: E402
 
 # (n_heads, head_dim, hidden_act, prefixed, token types from: "input" | "zeros_like" | "buffers", eps)
@@ -51,14 +49,7 @@ class BufferedEmbeddings(BertEmbeddings):
         return self.LayerNorm(x)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, help="folder to write the files and manifest.json into")
-    args = parser.parse_args()
-
-    torch.set_num_threads(1)
-    out = Path(args.out)
-    files = []
+def files():
     for seed, (n_heads, head_dim, act, prefixed, token_types, eps) in enumerate(PLAN):
         torch.manual_seed(seed)
         cfg = {"model_type": "bert", "vocab_size": len(VOCAB), "hidden_size": n_heads * head_dim,
@@ -69,17 +60,10 @@ def main():
             encoder.embeddings = BufferedEmbeddings(cfg)
         randomize(encoder)
         module = (Prefixed(encoder, cfg["hidden_size"], "bert") if prefixed else encoder).eval()
-        name = f"{act}_{'prefixed_' if prefixed else ''}{token_types}_h{n_heads}_d{head_dim}"
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
         inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if token_types == "input" else [])
-        export(module, folder / "model.onnx", inputs,
-               ["last_hidden_state", "logits"] if prefixed else ["last_hidden_state"])
-        (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
-        files.append({"name": name, "prefixed": prefixed, "token_types": token_types, **cfg})
-    (out / "manifest.json").write_text(json.dumps(files, indent=1) + "\n")
-    print(f"wrote {len(files)} files under {out}", file=sys.stderr)
+        yield (f"{act}_{'prefixed_' if prefixed else ''}{token_types}_h{n_heads}_d{head_dim}", module, inputs,
+               {"prefixed": prefixed, "token_types": token_types, **cfg})
 
 
 if __name__ == "__main__":
-    main()
+    write_matrix(__doc__, files())

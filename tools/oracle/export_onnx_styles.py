@@ -149,12 +149,13 @@ def build(n_heads, head_dim, style, prefixed, seed, eps):
     return module.eval(), cfg
 
 
-def export(module, path, inputs, outputs):
+def export(module, path, inputs):
     """torch.onnx.export at opset 14 with constant folding; `inputs` are named from input_ids, attention_mask
-    and token_type_ids (a one-text example), every input and the first output with dynamic batch and
-    sequence axes, the other outputs with a dynamic batch."""
+    and token_type_ids (a one-text example); outputs last_hidden_state (and a Prefixed module's logits), every
+    input and last_hidden_state with dynamic batch and sequence axes."""
     ids = torch.tensor([[2, 40, 41, 3]], dtype=torch.long)
     example = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
+    outputs = ["last_hidden_state", "logits"] if isinstance(module, Prefixed) else ["last_hidden_state"]
     dynamic = {0: "batch", 1: "sequence"}
     axes = {name: dynamic for name in inputs + outputs[:1]}
     axes.update({name: {0: "batch"} for name in outputs[1:]})
@@ -164,31 +165,38 @@ def export(module, path, inputs, outputs):
     onnx.checker.check_model(str(path))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def write_matrix(description, files):
+    """main() of a matrix export script: parses --out OUT, then exports each (name, module, inputs, entry) that
+    `files` yields to OUT/name/model.onnx with VOCAB's vocab.txt beside it, and lists {"name", **entry} in
+    OUT/manifest.json. `files` is iterated after the arguments are parsed (torch work waits for them)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="folder to write the files and manifest.json into")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
     out = Path(args.out)
-    files = []
+    manifest = []
+    for name, module, inputs, entry in files:
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        export(module, folder / "model.onnx", inputs)
+        (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
+        manifest.append({"name": name, **entry})
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"wrote {len(manifest)} files under {out}", file=sys.stderr)
+
+
+def files():
     # Every style gets all six head counts (one half of SHAPES), every other file wrapped.
     plan = [(style, (i + s) % 2 == 1, n_heads, head_dim, 1e-12)
             for s, style in enumerate(STYLES)
             for i, (n_heads, head_dim) in enumerate(SHAPES[6 * (s % 2):6 * (s % 2) + 6])]
     plan += [("unprovable", False, 4, 16, 1e-12), ("eps", False, 4, 16, 1e-5), ("wrong_scale", False, 4, 16, 1e-12)]
     for seed, (style, prefixed, n_heads, head_dim, eps) in enumerate(plan):
-        name = f"{style}_{'prefixed_' if prefixed else ''}h{n_heads}_d{head_dim}"
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
         module, cfg = build(n_heads, head_dim, style, prefixed, seed, eps)
-        export(module, folder / "model.onnx", ["input_ids", "attention_mask"],
-               ["last_hidden_state", "logits"] if prefixed else ["last_hidden_state"])
-        (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
-        files.append({"name": name, "style": style, "prefixed": prefixed, "layer_norm_eps": eps, **cfg})
-    (out / "manifest.json").write_text(json.dumps(files, indent=1) + "\n")
-    print(f"wrote {len(files)} files under {out}", file=sys.stderr)
+        yield (f"{style}_{'prefixed_' if prefixed else ''}h{n_heads}_d{head_dim}", module,
+               ["input_ids", "attention_mask"], {"style": style, "prefixed": prefixed, "layer_norm_eps": eps, **cfg})
 
 
 if __name__ == "__main__":
-    main()
+    write_matrix(__doc__, files())
