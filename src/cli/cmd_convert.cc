@@ -40,9 +40,10 @@ void run_export_onnx(const LoadedModel& model, const std::string& out) {
 void run_convert(const ConvertOptions& opt) {
   const LoadedModel model = load_model(opt.model);
   if (fs::path(opt.out).extension() == ".onnx") return run_export_onnx(model, opt.out);
-  // A DistilBERT config.json has no eps field (DistilBERT hard-codes 1e-12), so a folder written for a
-  // model computing with another eps would load back as a different model.
-  if (const float eps = model.weights->config.layer_norm_eps; eps != ModelConfig{}.layer_norm_eps)
+  // A DistilBERT config.json has no eps field (DistilBERT hard-codes 1e-12; BERT's has layer_norm_eps), so a
+  // DistilBERT folder written for a model computing with another eps would load back as a different model.
+  if (const float eps = model.weights->config.layer_norm_eps;
+      !model.weights->config.is_bert() && eps != ModelConfig{}.layer_norm_eps)
     fail(ErrorKind::kInvalidModel, model.files.weights.string() + ": its LayerNorms use eps " + short_number(eps) +
                                        ", which a DistilBERT config.json cannot state (DistilBERT hard-codes 1e-12); "
                                        "convert to a .onnx file (--out model.onnx) instead");

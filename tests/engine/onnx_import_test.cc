@@ -1,5 +1,5 @@
-// ONNX import on hand-built graphs: files that are not ONNX, graphs that are not a DistilBERT encoder, and
-// hostile or broken external data each give a clear Error(kInvalidModel) saying what was found.
+// ONNX import on hand-built graphs: files that are not ONNX, graphs that are not a DistilBERT or BERT
+// encoder, and hostile or broken external data each give a clear Error(kInvalidModel) saying what was found.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -72,13 +72,51 @@ TEST(OnnxImport, GraphWithoutEmbeddingsSaysWhatItHas) {
     *n->add_output() = names[i + 1];
   }
   save(m, tmp / "relu.onnx");
-  expect_import_error(tmp / "relu.onnx", {"not a DistilBERT encoder graph", "no token-embedding Gather", "Relu x2"});
+  expect_import_error(tmp / "relu.onnx",
+                      {"not a DistilBERT or BERT encoder graph", "no token-embedding Gather", "Relu x2"});
 }
 
 TEST(OnnxImport, EmbeddingsWithoutPositionsAreRejected) {
   test::TempDir tmp;
   save(embedding_graph("Relu"), tmp / "m.onnx");
   expect_import_error(tmp / "m.onnx", {"not followed by the position-embedding Add"});
+}
+
+// Segment 1 everywhere is not what single texts use: a second table whose index is neither the
+// token_type_ids input nor zeros is refused, not run as token-type row 0 or as a second position table.
+TEST(OnnxImport, TokenTypesOtherThanZeroAreRefused) {
+  test::TempDir tmp;
+  onnx::ModelProto m = embedding_graph("Add");
+  auto* g = m.mutable_graph();
+  g->mutable_node(1)->add_input("table1_rows");
+  const std::string tables[] = {"table1", "table2"};
+  for (const std::string& t : tables) {
+    auto* table = g->add_initializer();
+    table->set_name(t);
+    table->set_data_type(onnx::TensorProto::FLOAT);
+    table->add_dims(2);
+    table->add_dims(2);
+    for (int i = 0; i < 4; ++i) table->add_float_data(0.5f);
+    auto* ones = g->add_initializer();
+    ones->set_name(t + "_index");
+    ones->set_data_type(onnx::TensorProto::INT64);
+    ones->add_dims(1);
+    ones->add_int64_data(1);
+    auto* gather = g->add_node();
+    gather->set_op_type("Gather");
+    gather->set_name(t + "_gather");
+    gather->add_input(t);
+    gather->add_input(t + "_index");
+    gather->add_output(t + "_rows");
+  }
+  auto* add = g->add_node();
+  add->set_op_type("Add");
+  add->add_input("out");
+  add->add_input("table2_rows");
+  add->add_output("sum");
+  save(m, tmp / "m.onnx");
+  expect_import_error(tmp / "m.onnx", {"two tables whose indices are neither the token_type_ids input nor zeros",
+                                       "Gather 'table2_gather'", "only single-text token types (all 0)"});
 }
 
 TEST(OnnxImport, ExternalDataIsConfinedAndBoundsChecked) {

@@ -107,17 +107,32 @@ class Encoder(nn.Module):
 
 
 class Prefixed(nn.Module):
-    """DistilBertForSequenceClassification's layout: the encoder under `distilbert.`, a classifier on [CLS]."""
+    """DistilBertFor* / BertFor*'s layout: the encoder under `prefix.` (so its initializers are named so), a
+    classifier on [CLS] that the importer must ignore. Extra inputs (token_type_ids) go to the encoder."""
 
-    def __init__(self, encoder, dim):
+    def __init__(self, encoder, dim, prefix="distilbert"):
         super().__init__()
-        self.distilbert = encoder
+        self.prefix = prefix
+        self.add_module(prefix, encoder)
         self.pre_classifier = nn.Linear(dim, dim)
         self.classifier = nn.Linear(dim, 2)
 
-    def forward(self, input_ids, attention_mask):
-        hidden = self.distilbert(input_ids, attention_mask)
+    def forward(self, input_ids, attention_mask, *more):
+        hidden = getattr(self, self.prefix)(input_ids, attention_mask, *more)
         return hidden, self.classifier(torch.relu(self.pre_classifier(hidden[:, 0])))
+
+
+def randomize(module):
+    """Seeded random weights large enough that attention is far from uniform, so a wrong head count shows in
+    the output (default init would leave every head nearly uniform)."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "LayerNorm" in name or "layer_norm" in name:
+                p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
+            elif name.endswith("weight"):
+                p.copy_(torch.randn_like(p) * (0.5 if "embeddings" in name else 1.5 / math.sqrt(p.shape[-1])))
+            else:
+                p.copy_(0.1 * torch.randn_like(p))
 
 
 def build(n_heads, head_dim, style, prefixed, seed, eps):
@@ -129,56 +144,59 @@ def build(n_heads, head_dim, style, prefixed, seed, eps):
     for m in encoder.modules():
         if isinstance(m, nn.LayerNorm):
             m.eps = eps
-    # Weights large enough that attention is far from uniform, so a wrong head count shows in the output.
-    with torch.no_grad():
-        for name, p in encoder.named_parameters():
-            if "LayerNorm" in name or "layer_norm" in name:
-                p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
-            elif name.endswith("weight"):
-                p.copy_(torch.randn_like(p) * (0.5 if "embeddings" in name else 1.5 / math.sqrt(p.shape[-1])))
-            else:
-                p.copy_(0.1 * torch.randn_like(p))
+    randomize(encoder)
     module = Prefixed(encoder, dim) if prefixed else encoder
     return module.eval(), cfg
 
 
-def export(module, path, prefixed):
+def export(module, path, inputs):
+    """torch.onnx.export at opset 14 with constant folding; `inputs` are named from input_ids, attention_mask
+    and token_type_ids (a one-text example); outputs last_hidden_state (and a Prefixed module's logits), every
+    input and last_hidden_state with dynamic batch and sequence axes."""
     ids = torch.tensor([[2, 40, 41, 3]], dtype=torch.long)
+    example = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
+    outputs = ["last_hidden_state", "logits"] if isinstance(module, Prefixed) else ["last_hidden_state"]
     dynamic = {0: "batch", 1: "sequence"}
-    outputs = ["last_hidden_state", "logits"] if prefixed else ["last_hidden_state"]
-    axes = {"input_ids": dynamic, "attention_mask": dynamic, "last_hidden_state": dynamic}
-    if prefixed:
-        axes["logits"] = {0: "batch"}
+    axes = {name: dynamic for name in inputs + outputs[:1]}
+    axes.update({name: {0: "batch"} for name in outputs[1:]})
     with torch.no_grad():
-        torch.onnx.export(module, (ids, torch.ones_like(ids)), str(path), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(module, tuple(example[name] for name in inputs), str(path), input_names=inputs,
                           output_names=outputs, dynamic_axes=axes, opset_version=14, do_constant_folding=True)
     onnx.checker.check_model(str(path))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def write_matrix(description, files):
+    """main() of a matrix export script: parses --out OUT, then exports each (name, module, inputs, entry) that
+    `files` yields to OUT/name/model.onnx with VOCAB's vocab.txt beside it, and lists {"name", **entry} in
+    OUT/manifest.json. `files` is iterated after the arguments are parsed (torch work waits for them)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="folder to write the files and manifest.json into")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
     out = Path(args.out)
-    files = []
+    manifest = []
+    for name, module, inputs, entry in files:
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        export(module, folder / "model.onnx", inputs)
+        (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
+        manifest.append({"name": name, **entry})
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"wrote {len(manifest)} files under {out}", file=sys.stderr)
+
+
+def files():
     # Every style gets all six head counts (one half of SHAPES), every other file wrapped.
     plan = [(style, (i + s) % 2 == 1, n_heads, head_dim, 1e-12)
             for s, style in enumerate(STYLES)
             for i, (n_heads, head_dim) in enumerate(SHAPES[6 * (s % 2):6 * (s % 2) + 6])]
     plan += [("unprovable", False, 4, 16, 1e-12), ("eps", False, 4, 16, 1e-5), ("wrong_scale", False, 4, 16, 1e-12)]
     for seed, (style, prefixed, n_heads, head_dim, eps) in enumerate(plan):
-        name = f"{style}_{'prefixed_' if prefixed else ''}h{n_heads}_d{head_dim}"
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
         module, cfg = build(n_heads, head_dim, style, prefixed, seed, eps)
-        export(module, folder / "model.onnx", prefixed)
-        (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
-        files.append({"name": name, "style": style, "prefixed": prefixed, "layer_norm_eps": eps, **cfg})
-    (out / "manifest.json").write_text(json.dumps(files, indent=1) + "\n")
-    print(f"wrote {len(files)} files under {out}", file=sys.stderr)
+        yield (f"{style}_{'prefixed_' if prefixed else ''}h{n_heads}_d{head_dim}", module,
+               ["input_ids", "attention_mask"], {"style": style, "prefixed": prefixed, "layer_norm_eps": eps, **cfg})
 
 
 if __name__ == "__main__":
-    main()
+    write_matrix(__doc__, files())

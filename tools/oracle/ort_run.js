@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // ONNX Runtime (npm onnxruntime-node, CPU) as the oracle for ONNX import parity: reads JSONL token-id arrays
-// on stdin, runs each as its own batch of one (attention_mask ones), and prints one JSONL line per
-// input, {"model": path, "last_hidden_state": [[...] per token]} (the graph's first output). With --pad-to N
-// each sequence is padded with id 0 (attention_mask 0) to N tokens and only its real tokens are printed, so
-// the graph's masking is exercised. Several --model run one after another on the same input (one node
+// on stdin, runs each as its own batch of one (attention_mask ones; token_type_ids zeros where the graph
+// takes them), and prints one JSONL line per input, {"model": path, "last_hidden_state": [[...] per token]}
+// (the graph's first output). With --pad-to N each sequence is padded with id 0 (attention_mask 0) to N
+// tokens and only its real tokens are printed, so the graph's masking is exercised. Several --model run one after another on the same input (one node
 // start for a whole test matrix), their lines in --model order.
 //
 // Usage (from tools/oracle): node ort_run.js --model model.onnx [--model ...] [--pad-to N] < ids.jsonl > hidden.jsonl
@@ -39,6 +39,10 @@ async function run(session, model, ids, padTo) {
     input_ids: new ort.Tensor('int64', padded, [1, len]),
     attention_mask: new ort.Tensor('int64', mask, [1, len]),
   };
+  // A BERT export may take token_type_ids: single texts are segment 0 throughout, as we run them.
+  if (session.inputNames.includes('token_type_ids')) {
+    feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(len), [1, len]);
+  }
   const result = await session.run(feeds);
   const hidden = result[session.outputNames[0]];
   const dim = hidden.dims[2];

@@ -34,9 +34,10 @@ class BertEmbeddings(nn.Module):
         self.token_type_embeddings = nn.Embedding(cfg.get("type_vocab_size", 2), dim)
         self.LayerNorm = nn.LayerNorm(dim, eps=cfg.get("layer_norm_eps", 1e-12))
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, token_type_ids=None):
         position_ids = torch.arange(input_ids.size(1), dtype=torch.long).unsqueeze(0).expand_as(input_ids)
-        token_type_ids = torch.zeros_like(input_ids)  # single texts: segment 0 everywhere
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)  # single texts: segment 0 everywhere
         x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
         x = x + self.position_embeddings(position_ids)
         return self.LayerNorm(x)
@@ -129,8 +130,8 @@ class BertModel(nn.Module):
         self.embeddings = BertEmbeddings(cfg)
         self.encoder = BertEncoder(cfg)
 
-    def forward(self, input_ids, attention_mask):
-        return self.encoder(self.embeddings(input_ids), attention_mask)
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        return self.encoder(self.embeddings(input_ids, token_type_ids), attention_mask)
 
 
 def encoder_state(tensors):

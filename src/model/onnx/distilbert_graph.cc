@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -48,7 +49,7 @@ class Matcher {
 
  private:
   [[noreturn]] void bad(const std::string& what) const {
-    fail(ErrorKind::kInvalidModel, file_.where() + ": not a DistilBERT encoder graph: " + what);
+    fail(ErrorKind::kInvalidModel, file_.where() + ": not a DistilBERT or BERT encoder graph: " + what);
   }
 
   const std::vector<const Node*>& consumers(const std::string& name) const { return index_.consumers(name); }
@@ -194,7 +195,8 @@ class Matcher {
   }
 
   // What activation an FFN node between lin1 (output `x`) and lin2 shows: "gelu" for an Erf of x / sqrt(2)
-  // or a Gelu node, "gelu_tanh" for the tanh approximation; nullopt for any other node.
+  // or a Gelu node, "gelu_tanh" for the tanh approximation, "relu" for a Relu of x; nullopt for any other
+  // node.
   std::optional<std::string> activation_of(const Node& n, const std::string& x) const {
     if (n.op_type() == "Gelu") {
       for (const auto& a : n.attribute())
@@ -202,6 +204,7 @@ class Matcher {
       return "gelu";
     }
     if (n.op_type() == "Tanh") return "gelu_tanh";
+    if (n.op_type() == "Relu") return n.input(0) == x ? std::optional<std::string>("relu") : std::nullopt;
     if (n.op_type() != "Erf") return std::nullopt;
     const Node* scale = index_.producer(n.input(0));
     if (scale == nullptr || scale->input_size() != 2 || (scale->input(0) != x && scale->input(1) != x))
@@ -222,6 +225,34 @@ class Matcher {
     return add->output(0);
   }
 
+  // Whether a Gather index is BERT's token_type_ids as single texts have them (all 0): a graph input
+  // other than input_ids (we feed it zeros) or zeros the graph makes itself (ConstantOfShape 0, or an
+  // all-zero constant buffer sliced and expanded, what torch exports for zeros_like or HF's buffer). Any
+  // other index (a Range, a position_ids buffer) makes the table the position embeddings.
+  bool token_type_ids(std::string name, const std::set<std::string>& inputs) const {
+    // Gather indices are integers; ints() refuses anything else with the tensor named.
+    auto all_zero = [&](const onnx::TensorProto& t) {
+      const std::vector<int64_t> v = file_.ints(t);
+      return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 0; });
+    };
+    for (int steps = 0; steps < 8; ++steps) {
+      if (inputs.count(name)) return name == "token_type_ids";
+      if (const onnx::TensorProto* c = file_.constant(name)) return all_zero(*c);
+      const Node* n = index_.producer(name);
+      if (n == nullptr || n->input_size() < 1) return false;
+      if (n->op_type() == "ConstantOfShape") {
+        for (const auto& a : n->attribute())
+          if (a.name() == "value") return all_zero(a.t());
+        return true;  // the operator's default value is 0
+      }
+      if (n->op_type() != "Expand" && n->op_type() != "Slice" && n->op_type() != "Cast" &&
+          n->op_type() != "Unsqueeze" && n->op_type() != "Reshape")
+        return false;
+      name = n->input(0);
+    }
+    return false;
+  }
+
   std::string embeddings(ModelWeights& w) {
     std::set<std::string> inputs;
     for (const auto& in : file_.graph().input()) inputs.insert(in.name());
@@ -229,18 +260,40 @@ class Matcher {
       if (n.op_type() != "Gather" || n.input_size() != 2 || !inputs.count(n.input(1))) continue;
       auto words = const_floats(n.input(0));
       if (!words || words->shape.size() != 2) continue;
-      const Node* add = consumer(n.output(0), "Add");
-      if (add == nullptr) bad("the token-embedding Gather is not followed by the position-embedding Add");
-      const Node* pos_gather = produced_by(other(*add, n.output(0)), "Gather");
-      auto pos = pos_gather != nullptr ? const_floats(pos_gather->input(0)) : std::nullopt;
-      if (!pos || pos->shape.size() != 2 || pos->shape[1] != words->shape[1])
-        bad("the token embeddings are added to something other than a position-embedding table");
+      // word (+ token type, BERT) + position, in either order: a chain of Adds of Gathers from tables of the
+      // same width, then the LayerNorm.
+      std::string sum = n.output(0);
+      std::optional<Tensor> pos;
+      for (int adds = 0; adds < 2; ++adds) {
+        const Node* add = consumer(sum, "Add");
+        const Node* gather = add != nullptr ? produced_by(other(*add, sum), "Gather") : nullptr;
+        auto table = gather != nullptr ? const_floats(gather->input(0)) : std::nullopt;
+        if (!table || table->shape.size() != 2 || table->shape[1] != words->shape[1]) {
+          if (pos) break;  // DistilBERT: no token-type table
+          if (add == nullptr) bad("the token-embedding Gather is not followed by the position-embedding Add");
+          bad("the token embeddings are added to something other than a position-embedding table");
+        }
+        sum = add->output(0);
+        if (token_type_ids(gather->input(1), inputs)) {
+          if (!w.token_type_embeddings.data.empty()) bad("two token-type embedding Gathers");
+          w.token_type_embeddings = std::move(*table);
+        } else if (pos) {
+          bad("the token embeddings are added to two tables whose indices are neither the token_type_ids input "
+              "nor zeros (Gather '" + gather->name() + "'); only single-text token types (all 0) can be run");
+        } else {
+          pos = std::move(table);
+        }
+      }
       w.config.vocab_size = static_cast<int>(words->shape[0]);
       w.config.dim = static_cast<int>(words->shape[1]);
       w.config.max_position_embeddings = static_cast<int>(pos->shape[0]);
+      if (!w.token_type_embeddings.data.empty()) {
+        w.config.model_type = "bert";
+        w.config.type_vocab_size = static_cast<int>(w.token_type_embeddings.shape[0]);
+      }
       w.word_embeddings = std::move(*words);
       w.position_embeddings = std::move(*pos);
-      Norm norm = layer_norm(add->output(0), "embeddings");
+      Norm norm = layer_norm(sum, "embeddings");
       w.emb_norm_g = std::move(norm.g);
       w.emb_norm_b = std::move(norm.b);
       return norm.out;
@@ -334,7 +387,7 @@ class Matcher {
     if (!ffn2) bad(where + "no FFN output Linear (hidden -> dim) after lin1");
     if (out_.activation.count() == activations_before)
       bad(where + "the FFN activation cannot be read: between lin1 and lin2 there is no Erf(x / sqrt(2)) (exact "
-                  "GELU), Gelu node or Tanh (tanh-approximated GELU)");
+                  "GELU), Gelu node, Tanh (tanh-approximated GELU) or Relu");
     Norm outn = layer_norm(residual(ffn2->out, sa.out, "FFN"), "output_layer_norm");
     h = outn.out;
 

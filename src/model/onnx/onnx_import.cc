@@ -36,7 +36,8 @@ void check_sizes(const ModelConfig& graph, const ModelConfig& file, const std::s
   const std::pair<const char*, int ModelConfig::*> fields[] = {
       {"vocab_size", &ModelConfig::vocab_size}, {"dim", &ModelConfig::dim},
       {"n_layers", &ModelConfig::n_layers}, {"hidden_dim", &ModelConfig::hidden_dim},
-      {"max_position_embeddings", &ModelConfig::max_position_embeddings}};
+      {"max_position_embeddings", &ModelConfig::max_position_embeddings},
+      {"type_vocab_size", &ModelConfig::type_vocab_size}};
   for (const auto& [name, field] : fields) {
     ProvenValue<int> size(name);
     size.add(graph.*field, "the graph's tensors");
@@ -45,6 +46,8 @@ void check_sizes(const ModelConfig& graph, const ModelConfig& file, const std::s
   }
 }
 
+std::string conflict_fix(const std::string& config_json) { return "fix " + config_json + " or re-export the model"; }
+
 }  // namespace
 
 ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std::filesystem::path& config_json) {
@@ -52,7 +55,9 @@ ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std
   DistilBertGraph graph = match_distilbert(file);
   ModelConfig& config = graph.weights.config;
   const std::string where = file.where();
-  const std::string fix = "put the model's config.json (with n_heads, as optimum exports it) beside " +
+  const std::string fix = "put the model's config.json (with " +
+                          std::string(config.is_bert() ? "num_attention_heads" : "n_heads") +
+                          ", as optimum exports it) beside " +
                           onnx_file.filename().string();
   std::string conflict = "re-export the model";
   if (!config_json.empty()) {
@@ -60,12 +65,19 @@ ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std
     // enters no computation: padding is masked).
     const std::string source = config_json.string();
     const ModelConfig from_file = load_config(config_json);
+    if (from_file.model_type != config.model_type)
+      fail(ErrorKind::kInvalidModel, where + ": " + source + " says model_type " + from_file.model_type +
+                                         " but the graph is a " + config.model_type + " encoder (" +
+                                         (config.is_bert() ? "it has a" : "it has no") +
+                                         " token-type embedding); " + conflict_fix(source));
     check_sizes(config, from_file, where, source);
-    graph.n_heads.add(from_file.n_heads, source + " n_heads");
-    graph.layer_norm_eps.add(from_file.layer_norm_eps, source + " (model_type distilbert: LayerNorm eps 1e-12)");
-    graph.activation.add(from_file.activation, source + " activation");
+    const bool bert = from_file.is_bert();
+    graph.n_heads.add(from_file.n_heads, source + (bert ? " num_attention_heads" : " n_heads"));
+    graph.layer_norm_eps.add(from_file.layer_norm_eps,
+                             source + (bert ? " layer_norm_eps" : " (model_type distilbert: LayerNorm eps 1e-12)"));
+    graph.activation.add(from_file.activation, source + (bert ? " hidden_act" : " activation"));
     config.pad_token_id = from_file.pad_token_id;
-    conflict = "fix " + source + " or re-export the model";
+    conflict = conflict_fix(source);
   }
   const std::string split = graph.split_reshape.empty() ? "no head-split Reshape of q was found"
                                                         : "the head-split Reshape '" + graph.split_reshape + "'";
@@ -82,9 +94,13 @@ ModelWeights load_onnx_weights(const std::filesystem::path& onnx_file, const std
                                        "; acgs-infer computes softmax(q·kᵀ / sqrt(head_dim)) and cannot run it");
   config.layer_norm_eps = graph.layer_norm_eps.value(where, fix, conflict);
   config.activation = graph.activation.value(where, fix, conflict);
-  if (config.activation != "gelu")
-    fail(ErrorKind::kInvalidModel, where + ": the FFN activation is " + config.activation +
-                                       "; acgs-infer runs exact (erf) GELU only");
+  // DistilBERT's config.json can only say gelu. A Tanh is taken for gelu_new without its constants being
+  // checked, so it is refused rather than run as gelu_new.
+  if (config.activation != "gelu" && !(config.is_bert() && config.activation == "relu"))
+    fail(ErrorKind::kInvalidModel, where + ": the FFN activation is " + config.activation + "; acgs-infer imports " +
+                                       (config.is_bert() ? "exact (erf) GELU or ReLU" : "exact (erf) GELU only") +
+                                       " from ONNX" +
+                                       (config.is_bert() ? " (load the PyTorch checkpoint's folder instead)" : ""));
   validate(graph.weights, where);
   graph.weights.sha256 = file.sha256();
   return std::move(graph.weights);
