@@ -301,34 +301,37 @@ void reject(tcp::socket& socket, int max_connections) {
   socket.close(ec);
 }
 
-void accept_next(const std::shared_ptr<HttpTransport::State>& state);
+// Handlers reach the State by reference, never owning it: a handler still queued when the I/O threads stop
+// would otherwise keep the State alive, and with it the io_context that holds the handler (a cycle that
+// leaks both). The State outlives every handler run: shutdown() joins the I/O threads before it can go.
+void accept_next(HttpTransport::State& state);
 
-void on_accept(const std::shared_ptr<HttpTransport::State>& state, beast::error_code ec, tcp::socket socket) {
-  if (ec == net::error::operation_aborted || !state->acceptor.is_open()) return;
+void on_accept(HttpTransport::State& state, beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !state.acceptor.is_open()) return;
   if (ec == net::error::no_descriptors) {
     // Out of descriptors despite the reserve (another part of the process holds them): back off instead of
     // spinning on the same error.
-    auto timer = std::make_shared<net::steady_timer>(state->acceptor.get_executor(), std::chrono::milliseconds(50));
-    return timer->async_wait([state, timer](beast::error_code) { accept_next(state); });
+    auto timer = std::make_shared<net::steady_timer>(state.acceptor.get_executor(), std::chrono::milliseconds(50));
+    return timer->async_wait([&state, timer](beast::error_code) { accept_next(state); });
   }
   if (!ec) {
-    if (state->draining) {
+    if (state.draining) {
       socket.close(ec);
-    } else if (state->open.load() >= state->limits.max_connections) {
-      state->rejected.inc();
-      reject(socket, state->limits.max_connections);
+    } else if (state.open.load() >= state.limits.max_connections) {
+      state.rejected.inc();
+      reject(socket, state.limits.max_connections);
     } else {
       socket.set_option(tcp::no_delay(true), ec);
-      state->connections_open.set(static_cast<double>(++state->open));
-      std::make_shared<HttpConnection>(std::move(socket), *state)->start();
+      state.connections_open.set(static_cast<double>(++state.open));
+      std::make_shared<HttpConnection>(std::move(socket), state)->start();
     }
   }
   accept_next(state);
 }
 
-void accept_next(const std::shared_ptr<HttpTransport::State>& state) {
+void accept_next(HttpTransport::State& state) {
   // Each accepted socket gets its own strand, so its handlers never run concurrently on two I/O threads.
-  state->acceptor.async_accept(net::make_strand(state->ioc), [state](beast::error_code ec, tcp::socket socket) {
+  state.acceptor.async_accept(net::make_strand(state.ioc), [&state](beast::error_code ec, tcp::socket socket) {
     on_accept(state, ec, std::move(socket));
   });
 }
@@ -362,8 +365,8 @@ int HttpTransport::start(const std::string& host, int port) {
                                       "); pick another --host/--port");
   const int bound = acceptor.local_endpoint().port();
   state_->work.emplace(state_->ioc.get_executor());
-  accept_next(state_);
-  for (int i = 0; i < state_->limits.io_threads; ++i) state_->threads.emplace_back([s = state_] { s->ioc.run(); });
+  accept_next(*state_);
+  for (int i = 0; i < state_->limits.io_threads; ++i) state_->threads.emplace_back([s = state_.get()] { s->ioc.run(); });
   return bound;
 }
 
@@ -375,9 +378,9 @@ bool HttpTransport::shutdown(std::chrono::duration<double> timeout) {
     s.stopped = true;
   }
   s.draining = true;
-  net::post(s.acceptor.get_executor(), [state = state_] {
+  net::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ec;
-    state->acceptor.close(ec);
+    s.acceptor.close(ec);
   });
   std::vector<std::shared_ptr<HttpConnection>> live;
   {
