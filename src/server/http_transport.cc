@@ -339,7 +339,7 @@ void accept_next(HttpTransport::State& state) {
 }  // namespace
 
 HttpTransport::HttpTransport(TransportLimits limits, Handler handler, profiler::ServiceMetrics& metrics)
-    : state_(std::make_shared<State>(limits, std::move(handler), metrics)) {}
+    : state_(std::make_unique<State>(limits, std::move(handler), metrics)) {}
 
 HttpTransport::~HttpTransport() { shutdown(std::chrono::seconds(0)); }
 

@@ -69,7 +69,7 @@ class HttpTransport {
   struct State;  // what the I/O threads share (http_transport.cc)
 
  private:
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;  // only owner: handlers hold a reference (http_transport.cc)
 };
 
 }  // namespace acgs::server
